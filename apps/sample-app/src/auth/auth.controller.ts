@@ -1,0 +1,28 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, UnauthorizedException } from '@nestjs/common';
+import { AuditService } from 'sealed-audit';
+import { LoginDto } from './login.dto';
+import { login } from './users';
+
+/**
+ * Not `@Audited`: the handler records its own, more specific event through {@link AuditService}.
+ * A wrong password is also a 401, which sealed-audit records as `denied` on its own.
+ */
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  async login(@Body() body: LoginDto): Promise<{ token: string; user: { id: string; roles: string[] } }> {
+    const result = login(body.username, body.password);
+    await this.audit.record({
+      action: 'auth.login',
+      outcome: result ? 'success' : 'failure',
+      resource: 'session',
+      metadata: { username: body.username },
+      ...(result ? { actor: { id: result.user.id, type: result.user.type, roles: result.user.roles } } : {}),
+    });
+    if (!result) throw new UnauthorizedException('Unknown user name or wrong password');
+    return { token: result.token, user: { id: result.user.id, roles: result.user.roles } };
+  }
+}

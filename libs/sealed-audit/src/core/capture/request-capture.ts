@@ -1,0 +1,266 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditActor, AuditErrorInfo, AuditEvent, AuditOutcome } from '../audit-event';
+
+/** A request as the capture sees it: Node's, plus what Express/Nest add when present. */
+export type CapturedRequest = IncomingMessage & {
+  user?: unknown;
+  ip?: string;
+  params?: unknown;
+  query?: unknown;
+  body?: unknown;
+  baseUrl?: string;
+  route?: { path?: unknown };
+};
+
+/**
+ * The request as audit callbacks (`subject`, `actor`) see it: Node's request plus what Express
+ * and Nest add. Cast `user` to your own type.
+ */
+export interface AuditRequest extends IncomingMessage {
+  params: Record<string, string | string[]>;
+  query: Record<string, unknown>;
+  body: unknown;
+  user?: unknown;
+}
+
+/** Per-route audit options, as given to `@Audited()` or the Express `audited()` middleware. */
+export interface AuditedOptions {
+  /** What happened, e.g. `patient.read`. Default: `<METHOD> <route>` of the request. */
+  action?: string;
+  /** The kind of record touched, e.g. `patient`. */
+  resource?: string;
+  /** The data subject (whose data), e.g. `(req) => req.params.id`. Read when the response ends. */
+  subject?: (req: AuditRequest) => unknown;
+}
+
+/** A route's audit options resolved once, plus the declared body type. */
+export interface ResolvedAuditRoute {
+  options: AuditedOptions;
+  /** The handler's `@Body()` parameter type, used to find `@PiiField`s in a plain body. */
+  bodyType?: Function;
+}
+
+/** What is kept while a request runs. Exposed through `AsyncLocalStorage` for manual events. */
+export interface RequestAuditContext {
+  readonly requestId: string;
+  readonly timestamp: Date;
+  readonly startedAt: number;
+  readonly req: CapturedRequest;
+  readonly res: ServerResponse;
+  /** Set for audited routes (by the Nest guard/interceptor or the Express `audited()` middleware). */
+  route?: ResolvedAuditRoute;
+  /** The error that ended the request, when the framework told us. */
+  error?: AuditErrorInfo;
+  /** True once the request's own event was emitted. */
+  recorded: boolean;
+}
+
+/** Which parts of an audited request are kept (after redaction). */
+export interface CaptureOptions {
+  body?: boolean;
+  query?: boolean;
+  params?: boolean;
+  /** Request headers; sensitive ones (authorization, cookie, x-api-key, …) are always redacted. */
+  headers?: boolean;
+}
+
+/** Options of {@link RequestCapture}. */
+export interface RequestCaptureOptions {
+  /** Who acted. Default: `req.user` (`id ?? sub`, `type`, `roles`). */
+  actor?: (req: AuditRequest) => AuditActor | undefined | null;
+  capture?: CaptureOptions;
+  /** Action of a 401/403 on a route that is not audited. Default `access.denied`. */
+  deniedAction?: string;
+  /** Header carrying the request id in and out. Default `x-request-id`. */
+  requestIdHeader?: string;
+}
+
+const CONTEXT = Symbol('sealed-audit:request-context');
+const REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
+
+/**
+ * Framework-free request capture shared by the Nest module and the Express middleware. `begin()`
+ * runs first for every request; the event is built when the response ends (so it sees the final
+ * status, also of requests that a guard or an auth middleware refused), and handed to `sink`.
+ * Only references are taken on the request path; redaction happens later, in the writer.
+ */
+export class RequestCapture {
+  readonly storage = new AsyncLocalStorage<RequestAuditContext>();
+  private readonly actorOf: (req: CapturedRequest) => AuditActor | undefined;
+  private readonly capture: Required<CaptureOptions>;
+  private readonly deniedAction: string;
+  private readonly requestIdHeader: string;
+
+  constructor(
+    private readonly sink: (event: AuditEvent) => void,
+    options: RequestCaptureOptions = {},
+    private readonly onError: (message: string) => void = () => undefined,
+  ) {
+    this.actorOf = compileActor(options.actor);
+    this.capture = { body: true, query: true, params: true, headers: true, ...options.capture };
+    this.deniedAction = options.deniedAction ?? 'access.denied';
+    this.requestIdHeader = (options.requestIdHeader ?? 'x-request-id').toLowerCase();
+  }
+
+  /** Starts tracking a request: request id (echoed back), timing, and the end-of-response hook. */
+  begin(req: CapturedRequest, res: ServerResponse): RequestAuditContext {
+    const existing = (req as unknown as Record<symbol, RequestAuditContext | undefined>)[CONTEXT];
+    if (existing) return existing;
+    const incoming = req.headers[this.requestIdHeader];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const context: RequestAuditContext = {
+      requestId,
+      timestamp: new Date(),
+      startedAt: performance.now(),
+      req,
+      res,
+      recorded: false,
+    };
+    (req as unknown as Record<symbol, RequestAuditContext>)[CONTEXT] = context;
+    if (!res.headersSent) res.setHeader(this.requestIdHeader, requestId);
+    const end = (): void => this.end(context);
+    res.once('finish', end);
+    res.once('close', end);
+    return context;
+  }
+
+  /** The context of a request `begin()` saw. */
+  contextOf(req: object): RequestAuditContext | undefined {
+    return (req as Record<symbol, RequestAuditContext | undefined>)[CONTEXT];
+  }
+
+  /** The context of the request being handled in this async flow, if any. */
+  current(): RequestAuditContext | undefined {
+    return this.storage.getStore();
+  }
+
+  /** The actor of a request, per the configured resolver. Never throws. */
+  actorFor(req: CapturedRequest): AuditActor | undefined {
+    try {
+      return this.actorOf(req);
+    } catch (error) {
+      this.onError(`actor resolver threw (${error instanceof Error ? error.name : typeof error}); the event is recorded without an actor`);
+      return undefined;
+    }
+  }
+
+  /** Records what the framework knows of the error that ended the request. */
+  noteError(context: RequestAuditContext, error: unknown): void {
+    context.error = describeError(error);
+  }
+
+  private end(context: RequestAuditContext): void {
+    if (context.recorded) return;
+    context.recorded = true;
+    try {
+      const event = this.buildEvent(context);
+      if (event) this.sink(event);
+    } catch (error) {
+      // The audit side effect must never break the host: log the class only (messages may hold values).
+      this.onError(`could not capture an audit event (${error instanceof Error ? error.name : typeof error})`);
+    }
+  }
+
+  private buildEvent(context: RequestAuditContext): AuditEvent | undefined {
+    const { req, res, route } = context;
+    const aborted = !res.writableFinished;
+    const status = res.statusCode;
+    const denied = status === 401 || status === 403;
+    if (!route && !denied) return undefined;
+
+    const outcome: AuditOutcome = denied ? 'denied' : aborted || status >= 400 ? 'failure' : 'success';
+    const routePattern = routeOf(req);
+    const actor = this.actorFor(req);
+    const event: AuditEvent = {
+      timestamp: context.timestamp,
+      action: route?.options.action ?? (route ? `${req.method ?? 'GET'} ${routePattern}` : this.deniedAction),
+      outcome,
+      requestId: context.requestId,
+      http: {
+        method: req.method ?? 'GET',
+        route: routePattern,
+        status,
+        durationMs: performance.now() - context.startedAt,
+        ...(clientIp(req) !== undefined ? { ip: clientIp(req) } : {}),
+        ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'] } : {}),
+      },
+    };
+    if (actor) event.actor = actor;
+    if (route?.options.resource) event.resource = route.options.resource;
+    if (route?.options.subject) {
+      try {
+        const subject = route.options.subject(req as unknown as AuditRequest);
+        if (subject !== undefined && subject !== null && subject !== '') event.subjectId = Array.isArray(subject) ? subject.join('/') : String(subject);
+      } catch {
+        this.onError(`subject resolver of "${event.action}" threw; the event is recorded without a subject`);
+      }
+    }
+    const error = context.error ?? (aborted ? { name: 'RequestAborted', message: 'the client closed the connection before the response ended' } : undefined);
+    if (error) event.error = { ...error, status: error.status ?? status };
+    if (route) {
+      event.request = {
+        ...(this.capture.params ? { params: req.params } : {}),
+        ...(this.capture.query ? { query: req.query } : {}),
+        ...(this.capture.body ? { body: req.body } : {}),
+        ...(this.capture.headers ? { headers: req.headers } : {}),
+        ...(route.bodyType ? { bodyType: route.bodyType } : {}),
+      };
+    }
+    return event;
+  }
+}
+
+function compileActor(resolver: RequestCaptureOptions['actor']): (req: CapturedRequest) => AuditActor | undefined {
+  if (resolver) {
+    return (req) => {
+      const actor = resolver(req as unknown as AuditRequest);
+      return actor ? normalizeActor(actor) : undefined;
+    };
+  }
+  return (req) => {
+    const user = req.user as { id?: unknown; sub?: unknown; type?: unknown; roles?: unknown } | undefined | null;
+    if (!user || typeof user !== 'object') return undefined;
+    const id = user.id ?? user.sub;
+    if (id === undefined || id === null) return undefined;
+    return normalizeActor({
+      id: String(id),
+      ...(typeof user.type === 'string' ? { type: user.type } : {}),
+      ...(Array.isArray(user.roles) ? { roles: user.roles.map(String) } : {}),
+    });
+  };
+}
+
+function normalizeActor(actor: AuditActor): AuditActor | undefined {
+  if (actor.id === undefined || actor.id === null || String(actor.id) === '') return undefined;
+  return {
+    id: String(actor.id),
+    ...(actor.type !== undefined ? { type: String(actor.type) } : {}),
+    ...(Array.isArray(actor.roles) ? { roles: actor.roles.map(String) } : {}),
+  };
+}
+
+/** The route pattern (`/patients/:id`), never the raw path (which can hold ids or e-mail addresses). */
+function routeOf(req: CapturedRequest): string {
+  const path = req.route?.path;
+  if (typeof path === 'string') return `${req.baseUrl ?? ''}${path}` || '/';
+  return '(unmatched)';
+}
+
+function clientIp(req: CapturedRequest): string | undefined {
+  return typeof req.ip === 'string' ? req.ip : req.socket?.remoteAddress;
+}
+
+/** Name, message and HTTP status of an error thrown by a handler (HttpException-like or not). */
+export function describeError(error: unknown): AuditErrorInfo {
+  if (error instanceof Error) {
+    const withStatus = error as Error & { getStatus?: () => number; status?: unknown; statusCode?: unknown };
+    let status: number | undefined;
+    if (typeof withStatus.getStatus === 'function') status = withStatus.getStatus();
+    else if (typeof withStatus.status === 'number') status = withStatus.status;
+    else if (typeof withStatus.statusCode === 'number') status = withStatus.statusCode;
+    return { name: error.constructor?.name || error.name, message: error.message, ...(status !== undefined ? { status } : {}) };
+  }
+  return { name: typeof error, message: String(error) };
+}

@@ -1,0 +1,106 @@
+import { getPiiFieldDeclarations, type PiiFieldDeclaration } from './pii-field.decorator';
+
+/** How one property of a DTO is treated. */
+export interface FieldRule {
+  /** Set when the property is declared with `@PiiField`. */
+  declaration?: PiiFieldDeclaration;
+  /** Set when the property holds a nested DTO (or an array of them). */
+  nested?: () => RedactionPlan;
+}
+
+/**
+ * A DTO class compiled once into per-property rules; the hot path only does map look-ups.
+ * Undeclared properties are resolved on first sight (does it hold a nested DTO?) and memoized.
+ */
+export class RedactionPlan {
+  private readonly undeclared = new Map<string, FieldRule | null>();
+
+  constructor(
+    readonly type: Function,
+    private readonly declared: ReadonlyMap<string, FieldRule>,
+  ) {}
+
+  /** The rule for a property, or `undefined` when it is neither PII nor a nested DTO. */
+  rule(key: string): FieldRule | undefined {
+    const declared = this.declared.get(key);
+    if (declared) return declared;
+    let rule = this.undeclared.get(key);
+    if (rule === undefined) {
+      const nested = nestedRule(this.type, key, undefined);
+      rule = nested.nested ? nested : null;
+      this.undeclared.set(key, rule);
+    }
+    return rule ?? undefined;
+  }
+
+  /** Declared property names (for `omit`, which must act even when the value is absent). */
+  declaredKeys(): IterableIterator<string> {
+    return this.declared.keys();
+  }
+}
+
+interface ClassTransformerStorage {
+  findTypeMetadata(target: Function, propertyName: string): { typeFunction?: (options?: unknown) => Function } | undefined;
+}
+
+let classTransformerStorage: ClassTransformerStorage | null | undefined;
+
+/**
+ * class-transformer is an optional peer: when it is installed, its `@Type(() => X)` metadata says
+ * what a nested property holds (the emitted design type says only `Array` for arrays).
+ */
+function transformerStorage(): ClassTransformerStorage | null {
+  if (classTransformerStorage === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      classTransformerStorage = (require('class-transformer/cjs/storage') as { defaultMetadataStorage: ClassTransformerStorage })
+        .defaultMetadataStorage;
+    } catch {
+      classTransformerStorage = null;
+    }
+  }
+  return classTransformerStorage;
+}
+
+const plans = new WeakMap<Function, RedactionPlan>();
+
+/** The compiled plan of a DTO class. Compiled once per class and cached. */
+export function getRedactionPlan(type: Function): RedactionPlan {
+  let plan = plans.get(type);
+  if (!plan) {
+    const fields = new Map<string, FieldRule>();
+    for (const [key, declaration] of getPiiFieldDeclarations(type)) {
+      fields.set(key, { declaration, ...nestedRule(type, key, declaration) });
+    }
+    plan = new RedactionPlan(type, fields);
+    plans.set(type, plan);
+  }
+  return plan;
+}
+
+function nestedRule(type: Function, key: string, declaration: PiiFieldDeclaration | undefined): Pick<FieldRule, 'nested'> {
+  const nestedType = declaration?.type?.() ?? transformerType(type, key) ?? designType(type, key);
+  if (!nestedType || isBuiltIn(nestedType)) return {};
+  return { nested: () => getRedactionPlan(nestedType) };
+}
+
+function transformerType(type: Function, key: string): Function | undefined {
+  try {
+    const found = transformerStorage()?.findTypeMetadata(type, key);
+    return found?.typeFunction?.();
+  } catch {
+    return undefined;
+  }
+}
+
+function designType(type: Function, key: string): Function | undefined {
+  const reflect = Reflect as unknown as { getMetadata?: (key: string, target: object, property: string) => unknown };
+  const found = reflect.getMetadata?.('design:type', type.prototype as object, key);
+  return typeof found === 'function' ? found : undefined;
+}
+
+const BUILT_INS = new Set<Function>([String, Number, Boolean, Object, Array, Date, Map, Set, Buffer, Symbol, BigInt, Promise, Function]);
+
+function isBuiltIn(type: Function): boolean {
+  return BUILT_INS.has(type);
+}

@@ -1,0 +1,104 @@
+import { Column, Entity, PrimaryColumn, type ValueTransformer } from 'typeorm';
+
+/** Name of the table holding sealed entries. */
+export const AUDIT_LOG_TABLE = 'audit_log';
+
+/**
+ * Longest value each varchar column accepts (PostgreSQL and MariaDB reject longer values; SQLite
+ * does not check). The writer can use these to cut over-long values before sealing, since a value
+ * cut after sealing would no longer match its hash.
+ */
+export const AUDIT_LOG_COLUMN_LENGTHS = {
+  chainId: 128,
+  action: 255,
+  outcome: 16,
+  actorId: 255,
+  actorType: 64,
+  resource: 512,
+  subjectId: 255,
+  requestId: 255,
+} as const;
+
+/** `pg` returns BIGINT as a string (it may exceed 2^53); sequence numbers never do. */
+const bigintAsNumber: ValueTransformer = {
+  to: (value: unknown) => value,
+  from: (value: unknown) => (typeof value === 'string' || typeof value === 'bigint' ? Number(value) : value),
+};
+
+/**
+ * PostgreSQL stores `ts` as timestamptz(3) and `pg` hands back a Date; SQLite stores the ISO text.
+ * Both come back as the same `YYYY-MM-DDTHH:mm:ss.sssZ` string, which is what was hashed.
+ */
+const isoTimestamp: ValueTransformer = {
+  to: (value: unknown) => value,
+  from: (value: unknown) => (value instanceof Date ? value.toISOString() : value),
+};
+
+/**
+ * One sealed entry as a row of `audit_log`. Register it with `...AUDIT_ENTITIES` when the trail
+ * shares the application's DataSource.
+ *
+ * The table itself (column types per database, indexes, append-only triggers) is created by
+ * `installAuditSchema()` / `AuditSchemaMigration1764100000000`, never by TypeORM: the entity is
+ * marked `synchronize: false` because schema synchronization on SQLite rebuilds a changed table
+ * and silently drops its triggers. The column types below are therefore portable placeholders
+ * that every driver accepts; the real DDL lives in `audit-schema.ts`.
+ *
+ * @example
+ * new DataSource({ type: 'postgres', url, entities: [User, ...AUDIT_ENTITIES] });
+ */
+@Entity({ name: AUDIT_LOG_TABLE, synchronize: false })
+export class AuditLogEntity {
+  @PrimaryColumn({ name: 'chain_id', type: 'varchar', length: AUDIT_LOG_COLUMN_LENGTHS.chainId })
+  chainId!: string;
+
+  @PrimaryColumn({ name: 'seq', type: 'bigint', transformer: bigintAsNumber })
+  seq!: number;
+
+  /** Format version of the hashed form. */
+  @Column({ name: 'v', type: 'smallint' })
+  v!: number;
+
+  /** ISO-8601 UTC with milliseconds. */
+  @Column({ name: 'ts', type: 'varchar', length: 24, transformer: isoTimestamp })
+  ts!: string;
+
+  @Column({ name: 'action', type: 'varchar', length: AUDIT_LOG_COLUMN_LENGTHS.action })
+  action!: string;
+
+  @Column({ name: 'outcome', type: 'varchar', length: AUDIT_LOG_COLUMN_LENGTHS.outcome })
+  outcome!: string;
+
+  @Column({ name: 'actor_id', type: 'varchar', length: AUDIT_LOG_COLUMN_LENGTHS.actorId, nullable: true })
+  actorId!: string | null;
+
+  @Column({ name: 'actor_type', type: 'varchar', length: AUDIT_LOG_COLUMN_LENGTHS.actorType, nullable: true })
+  actorType!: string | null;
+
+  @Column({ name: 'resource', type: 'varchar', length: AUDIT_LOG_COLUMN_LENGTHS.resource, nullable: true })
+  resource!: string | null;
+
+  @Column({ name: 'subject_id', type: 'varchar', length: AUDIT_LOG_COLUMN_LENGTHS.subjectId, nullable: true })
+  subjectId!: string | null;
+
+  @Column({ name: 'request_id', type: 'varchar', length: AUDIT_LOG_COLUMN_LENGTHS.requestId, nullable: true })
+  requestId!: string | null;
+
+  /** RFC 8785 canonical JSON of the payload object: text, not jsonb, so it round-trips byte for byte. */
+  @Column({ name: 'payload', type: 'text' })
+  payload!: string;
+
+  @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
+  prevHash!: string;
+
+  @Column({ name: 'hash', type: 'varchar', length: 64 })
+  hash!: string;
+}
+
+/**
+ * Every entity sealed-audit needs in a shared DataSource.
+ *
+ * @example
+ * TypeOrmModule.forRoot({ type: 'postgres', url, entities: [User, ...AUDIT_ENTITIES] });
+ */
+export const AUDIT_ENTITIES = [AuditLogEntity];

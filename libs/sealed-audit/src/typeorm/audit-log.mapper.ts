@@ -1,0 +1,68 @@
+import type { AuditOutcome, JsonObject, SealedEntry } from '../core/audit-event';
+import { canonicalize } from '../core/sealing/canonical-json';
+import type { AuditLogEntity } from './audit-log.entity';
+
+/** The only timestamp form that survives timestamptz(3) and TEXT columns unchanged. */
+const ISO_MILLIS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * A sealed entry as a row. Rejects a timestamp that the database would normalize (a different
+ * string reads back, so the entry would fail verification although nobody touched it).
+ */
+export function toAuditLogRow(entry: SealedEntry): AuditLogEntity {
+  if (!ISO_MILLIS_UTC.test(entry.ts) || Number.isNaN(Date.parse(entry.ts))) {
+    throw new TypeError(
+      `Audit entry ${entry.chainId}#${entry.seq}: ts "${entry.ts}" is not an ISO-8601 UTC timestamp with milliseconds ` +
+        '(YYYY-MM-DDTHH:mm:ss.sssZ, as Date.prototype.toISOString() prints it).',
+    );
+  }
+  return {
+    chainId: entry.chainId,
+    seq: entry.seq,
+    v: entry.v,
+    ts: entry.ts,
+    action: entry.action,
+    outcome: entry.outcome,
+    actorId: entry.actorId,
+    actorType: entry.actorType,
+    resource: entry.resource,
+    subjectId: entry.subjectId,
+    requestId: entry.requestId,
+    payload: canonicalize(entry.payload),
+    prevHash: entry.prevHash,
+    hash: entry.hash,
+  };
+}
+
+/**
+ * A row as a sealed entry. Never throws on bad content: a value that cannot be read (payload that
+ * is not JSON, unknown outcome) is passed through as stored so that verification reports the row
+ * as `malformed` at its `(chain_id, seq)` instead of aborting the whole walk.
+ */
+export function fromAuditLogRow(row: AuditLogEntity): SealedEntry {
+  return {
+    v: Number(row.v) as SealedEntry['v'],
+    chainId: row.chainId,
+    seq: Number(row.seq),
+    ts: row.ts,
+    action: row.action,
+    outcome: row.outcome as AuditOutcome,
+    actorId: row.actorId ?? null,
+    actorType: row.actorType ?? null,
+    resource: row.resource ?? null,
+    subjectId: row.subjectId ?? null,
+    requestId: row.requestId ?? null,
+    payload: parsePayload(row.payload),
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+function parsePayload(text: string): JsonObject {
+  try {
+    return JSON.parse(text) as JsonObject;
+  } catch {
+    // Deliberately not a JSON object: the verifier flags it as malformed.
+    return text as unknown as JsonObject;
+  }
+}

@@ -1,0 +1,236 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { AUDIT_LOG_COLUMN_LENGTHS as L, AUDIT_LOG_TABLE, AuditLogEntity } from './audit-log.entity';
+import { UnsupportedAuditDatabaseError } from './audit-store.errors';
+
+/** SQL dialects with an append-only schema. MariaDB/MySQL (SIGNAL SQLSTATE '45000') slots in here. */
+export type AuditSqlDialect = 'postgres' | 'sqlite';
+
+/** Where the audit table lives. */
+export interface AuditSchemaOptions {
+  /** PostgreSQL schema; unqualified (the connection's search_path) when absent. Ignored by SQLite. */
+  schema?: string;
+}
+
+/** Names of the append-only guards, so checks and tests do not repeat string literals. */
+export const AUDIT_LOG_GUARDS = {
+  postgresFunction: 'sealed_audit_reject_change',
+  postgresRowTrigger: 'audit_log_append_only',
+  postgresTruncateTrigger: 'audit_log_no_truncate',
+  sqliteUpdateTrigger: 'audit_log_no_update',
+  sqliteDeleteTrigger: 'audit_log_no_delete',
+} as const;
+
+/** The dialect of a DataSource, or {@link UnsupportedAuditDatabaseError}. */
+export function auditDialectOf(dataSource: DataSource): AuditSqlDialect {
+  const type = dataSource.options.type;
+  if (type === 'postgres') return 'postgres';
+  if (type === 'better-sqlite3') return 'sqlite';
+  throw new UnsupportedAuditDatabaseError(String(type));
+}
+
+/**
+ * The schema holding the audit table: the entity metadata's (which follows the DataSource's
+ * `schema` option), else the DataSource option itself (a migration may run on a DataSource that
+ * does not register the entity).
+ */
+export function auditSchemaOf(dataSource: DataSource): string | undefined {
+  if (auditDialectOf(dataSource) !== 'postgres') return undefined;
+  if (dataSource.isInitialized && dataSource.hasMetadata(AuditLogEntity)) {
+    const schema = dataSource.getMetadata(AuditLogEntity).schema;
+    if (schema) return schema;
+  }
+  const schema = (dataSource.options as { schema?: string }).schema;
+  return schema || undefined;
+}
+
+/**
+ * The idempotent DDL that creates `audit_log`, its indexes and the triggers that make the database
+ * itself refuse UPDATE, DELETE (and TRUNCATE on PostgreSQL). Safe to run again at every start:
+ * tables and indexes use IF NOT EXISTS and triggers are replaced, so an upgrade ships new
+ * definitions simply by running it.
+ *
+ * PostgreSQL needs 14+ (CREATE OR REPLACE TRIGGER). The triggers are `ENABLE ALWAYS` so that
+ * `session_replication_role = replica` does not skip them. An owner or superuser can still drop
+ * them; the hash chain (and signed checkpoints) are what detect that.
+ *
+ * @example
+ * for (const sql of auditSchemaSql('postgres', { schema: 'audit' })) console.log(`${sql};`);
+ */
+export function auditSchemaSql(dialect: AuditSqlDialect, options: AuditSchemaOptions = {}): string[] {
+  return dialect === 'postgres' ? postgresSchemaSql(options.schema) : sqliteSchemaSql();
+}
+
+/**
+ * Creates or upgrades the audit schema in one transaction (see {@link auditSchemaSql}). Run it as
+ * the role that owns the table; the application role then needs only INSERT and SELECT
+ * (see `postgresRoleSetupSql`). Concurrent installers on PostgreSQL are serialized by an advisory
+ * lock, so several processes starting together do not trip over each other's CREATE.
+ *
+ * @example
+ * await installAuditSchema(dataSource);
+ */
+export async function installAuditSchema(dataSource: DataSource, options: AuditSchemaOptions = {}): Promise<void> {
+  const dialect = auditDialectOf(dataSource);
+  const schema = options.schema ?? auditSchemaOf(dataSource);
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.startTransaction();
+    try {
+      await applyAuditSchema(runner, dialect, { ...(schema ? { schema } : {}) });
+      await runner.commitTransaction();
+    } catch (error) {
+      await runner.rollbackTransaction();
+      throw error;
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Runs the schema DDL on a query runner whose transaction the caller manages (a migration).
+ * @internal
+ */
+export async function applyAuditSchema(runner: QueryRunner, dialect: AuditSqlDialect, options: AuditSchemaOptions): Promise<void> {
+  if (dialect === 'postgres') {
+    await runner.query(`SELECT pg_advisory_xact_lock(hashtext('sealed-audit:install'))`);
+  }
+  for (const sql of auditSchemaSql(dialect, options)) {
+    await runner.query(sql);
+  }
+}
+
+/** What is in place in a database. */
+export interface AuditSchemaStatus {
+  /** The audit table exists. */
+  table: boolean;
+  /** Every append-only trigger exists and is enabled. */
+  appendOnly: boolean;
+}
+
+/**
+ * Inspects the database without changing it (verification must never write).
+ *
+ * @example
+ * const { table, appendOnly } = await inspectAuditSchema(dataSource);
+ */
+export async function inspectAuditSchema(dataSource: DataSource, options: AuditSchemaOptions = {}): Promise<AuditSchemaStatus> {
+  const dialect = auditDialectOf(dataSource);
+  if (dialect === 'sqlite') {
+    const rows = (await dataSource.query(
+      `SELECT type, name FROM sqlite_master WHERE tbl_name = ? AND type IN ('table', 'trigger')`,
+      [AUDIT_LOG_TABLE],
+    )) as Array<{ type: string; name: string }>;
+    const triggers = new Set(rows.filter((row) => row.type === 'trigger').map((row) => row.name));
+    return {
+      table: rows.some((row) => row.type === 'table'),
+      appendOnly: triggers.has(AUDIT_LOG_GUARDS.sqliteUpdateTrigger) && triggers.has(AUDIT_LOG_GUARDS.sqliteDeleteTrigger),
+    };
+  }
+  const schema = options.schema ?? auditSchemaOf(dataSource);
+  const rows = (await dataSource.query(
+    `SELECT to_regclass($1) IS NOT NULL AS "table",
+            (SELECT count(*) FROM pg_trigger
+              WHERE tgrelid = to_regclass($1) AND NOT tgisinternal
+                AND tgname IN ($2, $3) AND tgenabled IN ('O', 'A'))::int AS "triggers"`,
+    [qualified(schema), AUDIT_LOG_GUARDS.postgresRowTrigger, AUDIT_LOG_GUARDS.postgresTruncateTrigger],
+  )) as Array<{ table: boolean; triggers: number }>;
+  const row = rows[0];
+  return { table: row?.table === true, appendOnly: row?.triggers === 2 };
+}
+
+function qualified(schema: string | undefined): string {
+  return schema ? `${quoteIdent(schema)}.${quoteIdent(AUDIT_LOG_TABLE)}` : quoteIdent(AUDIT_LOG_TABLE);
+}
+
+/** Double-quoted SQL identifier (PostgreSQL and SQLite share the rule). */
+export function quoteIdent(name: string): string {
+  if (name.length === 0 || name.includes('\0')) throw new TypeError(`Invalid SQL identifier: ${JSON.stringify(name)}`);
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function postgresSchemaSql(schema: string | undefined): string[] {
+  const prefix = schema ? `${quoteIdent(schema)}.` : '';
+  const table = `${prefix}${quoteIdent(AUDIT_LOG_TABLE)}`;
+  const fn = `${prefix}${quoteIdent(AUDIT_LOG_GUARDS.postgresFunction)}`;
+  const g = AUDIT_LOG_GUARDS;
+  return [
+    ...(schema ? [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`] : []),
+    // chain_id is COLLATE "C": byte order, the same chain order as SQLite, and no locale cost on
+    // the primary key that every append and every keyset page walks.
+    `CREATE TABLE IF NOT EXISTS ${table} (
+  chain_id   varchar(${L.chainId}) COLLATE "C" NOT NULL,
+  seq        bigint NOT NULL,
+  v          smallint NOT NULL,
+  ts         timestamptz(3) NOT NULL,
+  action     varchar(${L.action}) NOT NULL,
+  outcome    varchar(${L.outcome}) NOT NULL,
+  actor_id   varchar(${L.actorId}),
+  actor_type varchar(${L.actorType}),
+  resource   varchar(${L.resource}),
+  subject_id varchar(${L.subjectId}),
+  request_id varchar(${L.requestId}),
+  payload    text NOT NULL,
+  prev_hash  char(64) NOT NULL,
+  hash       char(64) NOT NULL,
+  CONSTRAINT audit_log_pkey PRIMARY KEY (chain_id, seq)
+)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_ts_idx ON ${table} (ts)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_actor_id_idx ON ${table} (actor_id)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_subject_id_idx ON ${table} (subject_id)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_action_idx ON ${table} (action)`,
+    // One function for every append-only table; 42501 (insufficient_privilege) is what a
+    // properly granted application role gets too, so callers see one kind of refusal.
+    `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = '42501';
+END
+$fn$`,
+    `CREATE OR REPLACE TRIGGER ${g.postgresRowTrigger} BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    `CREATE OR REPLACE TRIGGER ${g.postgresTruncateTrigger} BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+    `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${g.postgresRowTrigger}`,
+    `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${g.postgresTruncateTrigger}`,
+  ];
+}
+
+function sqliteSchemaSql(): string[] {
+  const table = quoteIdent(AUDIT_LOG_TABLE);
+  const g = AUDIT_LOG_GUARDS;
+  return [
+    // ts is the ISO text itself; TEXT compares chronologically for this fixed-width UTC form.
+    `CREATE TABLE IF NOT EXISTS ${table} (
+  chain_id   varchar(${L.chainId}) NOT NULL,
+  seq        bigint NOT NULL,
+  v          smallint NOT NULL,
+  ts         text NOT NULL,
+  action     varchar(${L.action}) NOT NULL,
+  outcome    varchar(${L.outcome}) NOT NULL,
+  actor_id   varchar(${L.actorId}),
+  actor_type varchar(${L.actorType}),
+  resource   varchar(${L.resource}),
+  subject_id varchar(${L.subjectId}),
+  request_id varchar(${L.requestId}),
+  payload    text NOT NULL,
+  prev_hash  char(64) NOT NULL,
+  hash       char(64) NOT NULL,
+  PRIMARY KEY (chain_id, seq)
+)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_ts_idx ON ${table} (ts)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_actor_id_idx ON ${table} (actor_id)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_subject_id_idx ON ${table} (subject_id)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_action_idx ON ${table} (action)`,
+    // SQLite has no CREATE OR REPLACE TRIGGER: drop and create inside the install transaction.
+    // A DELETE trigger also disables SQLite's truncate optimization for `DELETE FROM audit_log`.
+    `DROP TRIGGER IF EXISTS ${g.sqliteUpdateTrigger}`,
+    `CREATE TRIGGER ${g.sqliteUpdateTrigger} BEFORE UPDATE ON ${table}
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is not allowed');
+END`,
+    `DROP TRIGGER IF EXISTS ${g.sqliteDeleteTrigger}`,
+    `CREATE TRIGGER ${g.sqliteDeleteTrigger} BEFORE DELETE ON ${table}
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed');
+END`,
+  ];
+}

@@ -1,0 +1,45 @@
+import type { DataSource } from 'typeorm';
+
+/** Embedded SQLite through better-sqlite3 (12.x). The file is created when missing. */
+export interface SqliteStorageOptions {
+  type: 'sqlite';
+  /** Path of the database file, or `':memory:'`. */
+  database: string;
+  /**
+   * Open the file read-only (verification, reports): the file must exist, nothing is installed and
+   * no pragma that writes (journal mode) is set. Default `false`.
+   */
+  readOnly?: boolean;
+}
+
+/** PostgreSQL through `pg`. */
+export interface PostgresStorageOptions {
+  type: 'postgres';
+  /** `postgres://user@host:port/database` */
+  url: string;
+  /** Schema holding the audit tables. Default: the connection's search_path (usually `public`). */
+  schema?: string;
+  /**
+   * Every transaction of the connection is READ ONLY (`default_transaction_read_only`), and nothing
+   * is installed: for verification and reports. Default `false`.
+   */
+  readOnly?: boolean;
+}
+
+/**
+ * Reuse the application's TypeORM DataSource. Add `AUDIT_ENTITIES` to its `entities` so the audit
+ * tables have TypeORM metadata; the store does not initialize or destroy a DataSource it did not create.
+ */
+export interface DataSourceStorageOptions {
+  dataSource: DataSource;
+}
+
+/** Where the trail is stored. */
+export type AuditStorageOptions = (SqliteStorageOptions | PostgresStorageOptions | DataSourceStorageOptions) & {
+  /**
+   * Create the tables, indexes and append-only triggers at start-up when they are missing
+   * (idempotent). Default `true`. Set `false` when the application connects with a role that may
+   * only INSERT/SELECT and the schema is installed by the owner (`sealed-audit install`).
+   */
+  install?: boolean;
+};

@@ -1,0 +1,33 @@
+export { AUDIT_ENTITIES, AUDIT_LOG_COLUMN_LENGTHS, AUDIT_LOG_TABLE, AuditLogEntity } from './audit-log.entity';
+export { fromAuditLogRow, toAuditLogRow } from './audit-log.mapper';
+export {
+  AUDIT_LOG_GUARDS,
+  auditDialectOf,
+  auditSchemaSql,
+  inspectAuditSchema,
+  installAuditSchema,
+  type AuditSchemaOptions,
+  type AuditSchemaStatus,
+  type AuditSqlDialect,
+} from './audit-schema';
+export { AUDIT_MIGRATIONS, AuditSchemaMigration1764100000000 } from './audit-schema.migration';
+export type {
+  AuditStorageOptions,
+  DataSourceStorageOptions,
+  PostgresStorageOptions,
+  SqliteStorageOptions,
+} from './audit-storage.options';
+export {
+  AuditDataSourceNotInitializedError,
+  AuditEntitiesMissingError,
+  AuditSchemaMissingError,
+  UnsupportedAuditDatabaseError,
+} from './audit-store.errors';
+export { auditDataSourceOptions, createAuditStore } from './create-audit-store';
+export { postgresRoleSetupSql, type PostgresRoleSetupOptions } from './postgres-roles';
+export {
+  DEFAULT_READ_PAGE_SIZE,
+  TypeOrmAuditStore,
+  type AuditEntryQuery,
+  type TypeOrmAuditStoreOptions,
+} from './typeorm-audit.store';

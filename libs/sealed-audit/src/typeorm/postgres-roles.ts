@@ -1,0 +1,40 @@
+import { AUDIT_LOG_TABLE } from './audit-log.entity';
+import { quoteIdent } from './audit-schema';
+
+/** Options of {@link postgresRoleSetupSql}. */
+export interface PostgresRoleSetupOptions {
+  /** The role the application connects as. It must not own the table (an owner bypasses grants). */
+  appRole: string;
+  /** Schema holding `audit_log`. Default `public`. */
+  schema?: string;
+}
+
+/**
+ * SQL that leaves the application role able to INSERT and SELECT audit entries and nothing else:
+ * no UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER, so even without the append-only triggers
+ * PostgreSQL answers "permission denied for table audit_log". Run it as the table owner after
+ * `sealed-audit install` (or `installAuditSchema`), then start the application with `install: false`.
+ *
+ * The split this relies on: an owner role that holds the DDL (and retention), an application role
+ * that only appends. Neither protects against a superuser; the hash chain detects that.
+ *
+ * @example
+ * for (const sql of postgresRoleSetupSql({ appRole: 'app_user', schema: 'public' })) {
+ *   await ownerDataSource.query(sql);
+ * }
+ * // REVOKE ALL ON TABLE "public"."audit_log" FROM PUBLIC
+ * // REVOKE ALL ON TABLE "public"."audit_log" FROM "app_user"
+ * // GRANT USAGE ON SCHEMA "public" TO "app_user"
+ * // GRANT SELECT, INSERT ON TABLE "public"."audit_log" TO "app_user"
+ */
+export function postgresRoleSetupSql(options: PostgresRoleSetupOptions): string[] {
+  const role = quoteIdent(options.appRole);
+  const schema = quoteIdent(options.schema ?? 'public');
+  const table = `${schema}.${quoteIdent(AUDIT_LOG_TABLE)}`;
+  return [
+    `REVOKE ALL ON TABLE ${table} FROM PUBLIC`,
+    `REVOKE ALL ON TABLE ${table} FROM ${role}`,
+    `GRANT USAGE ON SCHEMA ${schema} TO ${role}`,
+    `GRANT SELECT, INSERT ON TABLE ${table} TO ${role}`,
+  ];
+}

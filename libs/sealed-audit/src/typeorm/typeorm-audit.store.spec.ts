@@ -1,0 +1,317 @@
+import { DataSource } from 'typeorm';
+import { createTempPostgresDatabase, type TempPostgresDatabase } from '../../../../test/support/postgres';
+import { sealChain } from '../../../../test/support/sealed-entries';
+import { removeTempSqlite, tempSqlitePath } from '../../../../test/support/sqlite';
+import type { JsonObject, SealedEntry } from '../core/audit-event';
+import { ChainConflictError } from '../core/audit-store.interface';
+import { canonicalize } from '../core/sealing/canonical-json';
+import { verifyChains } from '../core/verify/chain-verifier';
+import { AUDIT_ENTITIES } from './audit-log.entity';
+import { inspectAuditSchema, installAuditSchema } from './audit-schema';
+import { AUDIT_MIGRATIONS } from './audit-schema.migration';
+import type { AuditStorageOptions } from './audit-storage.options';
+import { AuditEntitiesMissingError, AuditSchemaMissingError } from './audit-store.errors';
+import { auditDataSourceOptions, createAuditStore } from './create-audit-store';
+import type { TypeOrmAuditStore } from './typeorm-audit.store';
+
+/** One database per backend; each test gets fresh chain ids so tests stay independent. */
+interface Backend {
+  name: 'sqlite' | 'postgres';
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  /** Storage options of a fresh, empty database. */
+  fresh(): Promise<AuditStorageOptions & { type: 'sqlite' | 'postgres' }>;
+}
+
+function sqliteBackend(): Backend {
+  const files: string[] = [];
+  return {
+    name: 'sqlite',
+    setup: async () => undefined,
+    teardown: async () => files.forEach(removeTempSqlite),
+    fresh: async () => {
+      const file = tempSqlitePath();
+      files.push(file);
+      return { type: 'sqlite', database: file };
+    },
+  };
+}
+
+function postgresBackend(): Backend {
+  const databases: TempPostgresDatabase[] = [];
+  return {
+    name: 'postgres',
+    setup: async () => undefined,
+    teardown: async () => {
+      await Promise.all(databases.map((db) => db.drop()));
+    },
+    fresh: async () => {
+      const db = await createTempPostgresDatabase();
+      databases.push(db);
+      return { type: 'postgres', url: db.url };
+    },
+  };
+}
+
+let chainCounter = 0;
+const newChain = (): string => `chain-${++chainCounter}`;
+
+async function readAll(store: TypeOrmAuditStore, pageSize?: number): Promise<SealedEntry[]> {
+  const entries: SealedEntry[] = [];
+  for await (const entry of store.read(pageSize ? { pageSize } : {})) entries.push(entry);
+  return entries;
+}
+
+describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name', (backend) => {
+  let storage: AuditStorageOptions & { type: 'sqlite' | 'postgres' };
+  let store: TypeOrmAuditStore;
+
+  beforeAll(async () => {
+    await backend.setup();
+    storage = await backend.fresh();
+    store = createAuditStore(storage);
+    await store.init();
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await backend.teardown();
+  });
+
+  it('round-trips sealed entries exactly, page by page, and they verify', async () => {
+    const fresh = createAuditStore(await backend.fresh());
+    try {
+      const a = sealChain('orders', 7);
+      const b = sealChain('billing', 5);
+      await fresh.append(a.entries.slice(0, 4));
+      await fresh.append([...a.entries.slice(4), ...b.entries]);
+
+      expect(await fresh.readHead('orders')).toEqual(a.head);
+      expect(await fresh.readHead('billing')).toEqual(b.head);
+      expect(await fresh.readHead('nobody')).toBeNull();
+
+      // Page size 3 crosses the chain boundary mid-page: keyset pagination must not skip or repeat.
+      const stored = await readAll(fresh, 3);
+      expect(stored).toEqual([...b.entries, ...a.entries]);
+      const report = await verifyChains(fresh.read({ pageSize: 2 }));
+      expect(report).toMatchObject({ ok: true, entries: 12 });
+      expect(report.chains.map((chain) => [chain.chainId, chain.headSeq])).toEqual([
+        ['billing', 5],
+        ['orders', 7],
+      ]);
+
+      const onlyOrders = [];
+      for await (const entry of fresh.read({ chainId: 'orders', pageSize: 2 })) onlyOrders.push(entry);
+      expect(onlyOrders).toEqual(a.entries);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('keeps payloads (unicode, nesting, numbers) and timestamps byte for byte', async () => {
+    const payload: JsonObject = {
+      text: 'Zoë 🙂 \u2028 "quoted" \\ back\tslash — 名前',
+      combining: 'e\u0301',
+      nested: { deeper: { list: [1, 'two', null, true, { three: 3 }], empty: {} }, array: [] },
+      numbers: [0, -1, 0.1, 1e21, 1.5e-7, 123456789012345, -0.000001, 2 ** 53 - 1],
+      '': 'empty key',
+      z: 1,
+      a: 2,
+    };
+    const chainId = newChain();
+    const { entries } = sealChain(chainId, 2, {
+      start: new Date('1999-12-31T23:59:59.999Z'),
+      entry: (index) => ({ payload: { ...payload, index }, actorId: index === 0 ? null : 'ü-actor' }),
+    });
+    await store.append(entries);
+
+    const stored: SealedEntry[] = [];
+    for await (const entry of store.read({ chainId })) stored.push(entry);
+    expect(stored).toEqual(entries);
+    expect(stored[0]?.ts).toBe('1999-12-31T23:59:59.999Z');
+    expect(stored[1]?.ts).toBe('2000-01-01T00:00:00.000Z');
+    expect(stored.map((entry) => canonicalize(entry.payload))).toEqual(entries.map((entry) => canonicalize(entry.payload)));
+    expect((await verifyChains(stored)).ok).toBe(true);
+
+    // Stored as the canonical text, not re-serialized JSON(B).
+    const [row] = (await store.dataSource.query(
+      `SELECT payload FROM audit_log WHERE chain_id = ${backend.name === 'postgres' ? '$1' : '?'} AND seq = 1`,
+      [chainId],
+    )) as Array<{ payload: string }>;
+    expect(row?.payload).toBe(canonicalize(entries[0]?.payload));
+  });
+
+  it('rejects a timestamp the database would not give back unchanged', async () => {
+    const [entry] = sealChain(newChain(), 1).entries;
+    await expect(store.append([{ ...entry!, ts: '2025-01-02T03:04:05Z' }])).rejects.toThrow(TypeError);
+    await expect(store.append([{ ...entry!, ts: '2025-01-02T03:04:05.123+01:00' }])).rejects.toThrow(/milliseconds/);
+  });
+
+  it('throws ChainConflictError when (chain, seq) is taken, and writes nothing of the batch', async () => {
+    const chainId = newChain();
+    const first = sealChain(chainId, 3);
+    await store.append(first.entries);
+    const other = sealChain('innocent-' + chainId, 2);
+    const rival = sealChain(chainId, 1, { after: { chainId, seq: 2, hash: first.entries[1]!.hash } });
+
+    const error = await store.append([...other.entries, ...rival.entries]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ChainConflictError);
+    expect((error as ChainConflictError).chainId).toBe(chainId);
+    expect(await store.readHead('innocent-' + chainId)).toBeNull();
+    expect(await store.readHead(chainId)).toEqual(first.head);
+  });
+
+  it('lets the database refuse UPDATE, DELETE and TRUNCATE', async () => {
+    const chainId = newChain();
+    await store.append(sealChain(chainId, 2).entries);
+    const p = backend.name === 'postgres' ? '$1' : '?';
+    await expect(store.dataSource.query(`UPDATE audit_log SET action = 'x' WHERE chain_id = ${p}`, [chainId])).rejects.toThrow(
+      /audit_log is append-only: UPDATE is not allowed/,
+    );
+    await expect(store.dataSource.query(`DELETE FROM audit_log WHERE chain_id = ${p}`, [chainId])).rejects.toThrow(
+      /audit_log is append-only: DELETE is not allowed/,
+    );
+    await expect(store.dataSource.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+    if (backend.name === 'postgres') {
+      await expect(store.dataSource.query('TRUNCATE audit_log')).rejects.toThrow(/audit_log is append-only: TRUNCATE is not allowed/);
+      // Even with replication-role tricks the triggers fire (ENABLE ALWAYS).
+      const runner = store.dataSource.createQueryRunner();
+      try {
+        await runner.query(`SET session_replication_role = replica`);
+        await expect(runner.query(`DELETE FROM audit_log WHERE chain_id = $1`, [chainId])).rejects.toThrow(/append-only/);
+      } finally {
+        await runner.query(`RESET session_replication_role`);
+        await runner.release();
+      }
+    }
+    expect(await store.readHead(chainId)).toMatchObject({ seq: 2 });
+  });
+
+  it('installs idempotently and keeps the rows', async () => {
+    const chainId = newChain();
+    await store.append(sealChain(chainId, 2).entries);
+    await installAuditSchema(store.dataSource);
+    await installAuditSchema(store.dataSource);
+    expect(await inspectAuditSchema(store.dataSource)).toEqual({ table: true, appendOnly: true });
+
+    const again = createAuditStore(storage);
+    try {
+      await again.init();
+      await again.init();
+      expect(await again.readHead(chainId)).toMatchObject({ seq: 2 });
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('serializes concurrent appends to different chains', async () => {
+    const chains = Array.from({ length: 6 }, () => sealChain(newChain(), 4));
+    await Promise.all(
+      chains.flatMap((chain) => [store.append(chain.entries.slice(0, 2)), store.append([])]).concat(
+        chains.map(async (chain) => {
+          await Promise.resolve();
+          await store.readHead(chain.entries[0]!.chainId);
+        }),
+      ),
+    );
+    await Promise.all(chains.map((chain) => store.append(chain.entries.slice(2))));
+    for (const chain of chains) expect(await store.readHead(chain.entries[0]!.chainId)).toEqual(chain.head);
+    expect((await verifyChains(store.read())).ok).toBe(true);
+  });
+
+  it('with install: false, names the install command when the table is missing', async () => {
+    const empty = createAuditStore({ ...(await backend.fresh()), install: false });
+    try {
+      const error = await empty.init().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AuditSchemaMissingError);
+      expect((error as Error).message).toContain('sealed-audit install --database <owner url>');
+    } finally {
+      await empty.close();
+    }
+  });
+
+  it('a read-only store reads, and the database refuses its writes', async () => {
+    const chainId = newChain();
+    await store.append(sealChain(chainId, 1).entries);
+    const reader = createAuditStore({ ...storage, readOnly: true });
+    try {
+      expect(await reader.readHead(chainId)).toMatchObject({ seq: 1 });
+      const next = sealChain(chainId, 1, { after: await reader.readHead(chainId) });
+      await expect(reader.append(next.entries)).rejects.toThrow(/read-only|readonly/i);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('reuses an application DataSource, without destroying it', async () => {
+    const options = auditDataSourceOptions(storage);
+    const app = new DataSource({ ...options, entities: [...AUDIT_ENTITIES] });
+    await app.initialize();
+    try {
+      const shared = createAuditStore({ dataSource: app });
+      const chainId = newChain();
+      await shared.append(sealChain(chainId, 1).entries);
+      await shared.close();
+      expect(app.isInitialized).toBe(true);
+      expect(await store.readHead(chainId)).toMatchObject({ seq: 1 });
+    } finally {
+      await app.destroy();
+    }
+
+    const bare = new DataSource({ ...options, entities: [] });
+    await bare.initialize();
+    try {
+      const error = await createAuditStore({ dataSource: bare }).init().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AuditEntitiesMissingError);
+      expect((error as Error).message).toContain('...AUDIT_ENTITIES');
+    } finally {
+      await bare.destroy();
+    }
+  });
+
+  it('ships the same schema as a TypeORM migration', async () => {
+    const target = await backend.fresh();
+    const migrating = new DataSource({ ...auditDataSourceOptions(target), migrations: AUDIT_MIGRATIONS });
+    await migrating.initialize();
+    try {
+      expect(await migrating.runMigrations()).toHaveLength(1);
+      expect(await inspectAuditSchema(migrating)).toEqual({ table: true, appendOnly: true });
+      await expect(migrating.undoLastMigration()).rejects.toThrow(/cannot be reverted/);
+    } finally {
+      await migrating.destroy();
+    }
+    // The store accepts a migrated database as is (no install rights needed).
+    const onMigrated = createAuditStore({ ...target, install: false });
+    try {
+      await onMigrated.append(sealChain('after-migration', 1).entries);
+      expect((await verifyChains(onMigrated.read())).ok).toBe(true);
+    } finally {
+      await onMigrated.close();
+    }
+  });
+});
+
+describe('TypeOrmAuditStore on postgres with a schema', () => {
+  let db: TempPostgresDatabase;
+  beforeAll(async () => {
+    db = await createTempPostgresDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('creates and uses audit_log inside that schema', async () => {
+    const store = createAuditStore({ type: 'postgres', url: db.url, schema: 'audit trail' });
+    try {
+      const { entries, head } = sealChain('schema-chain', 3);
+      await store.append(entries);
+      expect(await store.readHead('schema-chain')).toEqual(head);
+      const [row] = (await store.dataSource.query(
+        `SELECT count(*)::int AS n FROM "audit trail".audit_log`,
+      )) as Array<{ n: number }>;
+      expect(row?.n).toBe(3);
+      await expect(store.dataSource.query(`TRUNCATE "audit trail".audit_log`)).rejects.toThrow(/append-only/);
+      expect(await inspectAuditSchema(store.dataSource)).toEqual({ table: true, appendOnly: true });
+    } finally {
+      await store.close();
+    }
+  });
+});
