@@ -197,7 +197,9 @@ async function waitUntilUp(app, base) {
   while (Date.now() < deadline) {
     if (app.state.exited) throw new DemoError(`the app exited during start-up (code ${app.state.code})`);
     try {
-      await fetch(`${base}/patients`, { signal: AbortSignal.timeout(1000) });
+      // Any HTTP answer will do. An unknown path (404) is neither audited nor denied, so the probe
+      // leaves no entry in the trail.
+      await fetch(`${base}/`, { signal: AbortSignal.timeout(1000) });
       return;
     } catch {
       await sleep(200);

@@ -4,4 +4,5 @@
  */
 export * from './core';
 export * from './nest';
+export * from './runtime';
 export * from './typeorm';

@@ -13,9 +13,10 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  async login(@Body() body: LoginDto): Promise<{ token: string; user: { id: string; roles: string[] } }> {
+  login(@Body() body: LoginDto): { token: string; user: { id: string; roles: string[] } } {
     const result = login(body.username, body.password);
-    await this.audit.record({
+    // Queued, not awaited: the writer seals and stores it off the response path.
+    this.audit.record({
       action: 'auth.login',
       outcome: result ? 'success' : 'failure',
       resource: 'session',

@@ -2,7 +2,7 @@ import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import type { CapturedRequest } from '../core';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
-import type { AuditRuntime } from './audit-runtime';
+import type { AuditRuntime } from '../runtime';
 
 /**
  * Runs first for every request: assigns the request id, starts timing, hooks the end of the

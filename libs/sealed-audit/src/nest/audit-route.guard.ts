@@ -2,7 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import type { CapturedRequest } from '../core';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
 import type { AuditRouteResolver } from './audit-route.resolver';
-import type { AuditRuntime } from './audit-runtime';
+import type { AuditRuntime } from '../runtime';
 import { AUDIT_ROUTE_RESOLVER } from './audit-route.tokens';
 
 /**

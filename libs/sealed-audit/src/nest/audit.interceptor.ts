@@ -4,7 +4,7 @@ import type { CapturedRequest, RequestAuditContext } from '../core';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
 import type { AuditRouteResolver } from './audit-route.resolver';
 import { AUDIT_ROUTE_RESOLVER } from './audit-route.tokens';
-import type { AuditRuntime } from './audit-runtime';
+import type { AuditRuntime } from '../runtime';
 
 /**
  * Marks audited routes (when the guard did not run first) and keeps the class, message and

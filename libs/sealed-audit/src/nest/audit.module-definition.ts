@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { AuditModuleOptions } from './audit-module.options';
+import type { AuditModuleOptions } from '../runtime';
 
 /** Extras accepted next to the options by `forRoot`/`forRootAsync`. */
 export interface AuditModuleExtras {

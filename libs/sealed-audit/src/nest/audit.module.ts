@@ -4,11 +4,11 @@ import { AuditContextMiddleware } from './audit-context.middleware';
 import { AUDIT_MODULE_OPTIONS, ConfigurableAuditModule } from './audit.module-definition';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
 import { AuditInterceptor } from './audit.interceptor';
-import type { AuditModuleOptions } from './audit-module.options';
 import { AuditRouteGuard } from './audit-route.guard';
 import { AuditRouteResolver } from './audit-route.resolver';
 import { AUDIT_ROUTE_RESOLVER } from './audit-route.tokens';
-import { createAuditRuntime } from './audit-runtime';
+import { createAuditRuntime, type AuditModuleOptions } from '../runtime';
+import type { AuditLogger } from '../core';
 import { AuditService } from './audit.service';
 
 /**
@@ -33,7 +33,7 @@ import { AuditService } from './audit.service';
     {
       provide: AUDIT_RUNTIME,
       inject: [AUDIT_MODULE_OPTIONS],
-      useFactory: (options: AuditModuleOptions) => createAuditRuntime(options, new Logger('AuditModule')),
+      useFactory: (options: AuditModuleOptions) => createAuditRuntime(options, nestLogger(new Logger('AuditModule'))),
     },
     { provide: AUDIT_ROUTE_RESOLVER, inject: [Reflector], useFactory: (reflector: Reflector) => new AuditRouteResolver(reflector) },
     AuditService,
@@ -47,4 +47,9 @@ export class AuditModule extends ConfigurableAuditModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(AuditContextMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
   }
+}
+
+/** Nest's Logger as the core's logger. */
+function nestLogger(logger: Logger): AuditLogger {
+  return { log: (message) => logger.log(message), warn: (message) => logger.warn(message), error: (message) => logger.error(message) };
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { recordManualEvent, type AuditWriterStats, type ManualAuditEvent } from '../core';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
-import type { AuditRuntime } from './audit-runtime';
+import type { AuditRuntime } from '../runtime';
 
 /**
  * Records events that are not HTTP requests (a login, a file download, a job), reports the

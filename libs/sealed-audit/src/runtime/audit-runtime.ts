@@ -1,32 +1,26 @@
-import type { Logger } from '@nestjs/common';
-import { AuditWriter, Redactor, RequestCapture, defaultChainId, type AuditLogger } from '../core';
+import { AuditWriter, Redactor, RequestCapture, consoleAuditLogger, defaultChainId, type AuditLogger } from '../core';
 import { createAuditStore } from '../typeorm';
-import type { AuditModuleOptions } from './audit-module.options';
+import type { AuditOptions } from './audit.options';
 
 /** Thrown at start-up for module options that cannot work. */
-export class InvalidAuditModuleOptionsError extends Error {
+export class InvalidAuditOptionsError extends Error {
   constructor(message: string) {
     super(`AuditModule: ${message}`);
-    this.name = 'InvalidAuditModuleOptionsError';
+    this.name = 'InvalidAuditOptionsError';
   }
 }
 
-/** Everything the module compiled from its options, once. */
+/** Everything compiled from the options, once: shared by the Nest module and the Express middleware. */
 export interface AuditRuntime {
-  readonly options: AuditModuleOptions;
+  readonly options: AuditOptions;
   readonly redactor: Redactor;
   readonly writer: AuditWriter;
   readonly capture: RequestCapture;
 }
 
 /** Validates the options, opens the store (installing the schema if allowed) and starts the writer. */
-export async function createAuditRuntime(options: AuditModuleOptions, logger: Logger): Promise<AuditRuntime> {
+export async function createAuditRuntime(options: AuditOptions, log: AuditLogger = consoleAuditLogger): Promise<AuditRuntime> {
   validate(options);
-  const log: AuditLogger = {
-    log: (message) => logger.log(message),
-    warn: (message) => logger.warn(message),
-    error: (message) => logger.error(message),
-  };
   const redactor = new Redactor(options.redaction);
   if (redactor.ephemeralKey) {
     log.warn('no redaction.hmacKey configured: `hash` pseudonyms use a per-process random key and will not correlate across restarts.');
@@ -54,29 +48,29 @@ export async function createAuditRuntime(options: AuditModuleOptions, logger: Lo
   return { options, redactor, writer, capture };
 }
 
-function validate(options: AuditModuleOptions): void {
+function validate(options: AuditOptions): void {
   if (!options || typeof options !== 'object') {
-    throw new InvalidAuditModuleOptionsError('forRoot() needs options, e.g. AuditModule.forRoot({ storage: { type: "sqlite", database: "./audit.sqlite" } }).');
+    throw new InvalidAuditOptionsError('forRoot() needs options, e.g. AuditModule.forRoot({ storage: { type: "sqlite", database: "./audit.sqlite" } }).');
   }
   if (!options.storage || typeof options.storage !== 'object') {
-    throw new InvalidAuditModuleOptionsError(
+    throw new InvalidAuditOptionsError(
       '`storage` is required: { type: "sqlite", database: "./audit.sqlite" }, { type: "postgres", url: "postgres://…" } or { dataSource }.',
     );
   }
   if (options.actor !== undefined && typeof options.actor !== 'function') {
-    throw new InvalidAuditModuleOptionsError('`actor` must be a function of the request returning { id, type?, roles? } or undefined.');
+    throw new InvalidAuditOptionsError('`actor` must be a function of the request returning { id, type?, roles? } or undefined.');
   }
   if (options.chainId !== undefined && (typeof options.chainId !== 'string' || options.chainId.length === 0 || options.chainId.length > 128)) {
-    throw new InvalidAuditModuleOptionsError('`chainId` must be a non-empty string of at most 128 characters.');
+    throw new InvalidAuditOptionsError('`chainId` must be a non-empty string of at most 128 characters.');
   }
   const batch = options.batch ?? {};
   for (const key of ['size', 'maxDelayMs', 'maxQueue', 'closeTimeoutMs'] as const) {
     const value = batch[key];
     if (value !== undefined && (!Number.isInteger(value) || value < (key === 'maxDelayMs' || key === 'closeTimeoutMs' ? 0 : 1))) {
-      throw new InvalidAuditModuleOptionsError(`\`batch.${key}\` must be a ${key === 'maxDelayMs' || key === 'closeTimeoutMs' ? 'non-negative' : 'positive'} integer (got ${String(value)}).`);
+      throw new InvalidAuditOptionsError(`\`batch.${key}\` must be a ${key === 'maxDelayMs' || key === 'closeTimeoutMs' ? 'non-negative' : 'positive'} integer (got ${String(value)}).`);
     }
   }
   if (batch.size !== undefined && batch.maxQueue !== undefined && batch.maxQueue < batch.size) {
-    throw new InvalidAuditModuleOptionsError('`batch.maxQueue` must be at least `batch.size`.');
+    throw new InvalidAuditOptionsError('`batch.maxQueue` must be at least `batch.size`.');
   }
 }

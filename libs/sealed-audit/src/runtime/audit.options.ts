@@ -14,8 +14,8 @@ export interface AuditBatchOptions {
 }
 
 /**
- * Options of `AuditModule.forRoot()`. Validated once at start-up; a wrong option stops the
- * application with an error that says how to fix it.
+ * Options of `AuditModule.forRoot()` and of the Express `createAuditTrail()`. Validated once at
+ * start-up; a wrong option stops the application with an error that says how to fix it.
  *
  * @example
  * AuditModule.forRoot({
@@ -23,7 +23,7 @@ export interface AuditBatchOptions {
  *   redaction: { hmacKey: process.env.AUDIT_HMAC_KEY },
  * })
  */
-export interface AuditModuleOptions {
+export interface AuditOptions {
   /** Where the trail is stored. */
   storage: AuditStorageOptions;
   /** Who acted. Default: `req.user` (`id ?? sub`, `type`, `roles`). */
@@ -41,3 +41,6 @@ export interface AuditModuleOptions {
   /** Header carrying the request id in and out. Default `x-request-id`. */
   requestIdHeader?: string;
 }
+
+/** The options of `AuditModule.forRoot()` (the same as {@link AuditOptions}). */
+export type AuditModuleOptions = AuditOptions;
