@@ -9,10 +9,12 @@ import { verifyChains } from '../core/verify/chain-verifier';
 import { AUDIT_ENTITIES } from './audit-log.entity';
 import { inspectAuditSchema, installAuditSchema } from './audit-schema';
 import { AUDIT_MIGRATIONS } from './audit-schema.migration';
-import type { AuditStorageOptions } from './audit-storage.options';
+import type { PostgresStorageOptions, SqliteStorageOptions } from './audit-storage.options';
 import { AuditEntitiesMissingError, AuditSchemaMissingError } from './audit-store.errors';
 import { auditDataSourceOptions, createAuditStore } from './create-audit-store';
 import type { TypeOrmAuditStore } from './typeorm-audit.store';
+
+type OwnedStorage = (SqliteStorageOptions | PostgresStorageOptions) & { install?: boolean };
 
 /** One database per backend; each test gets fresh chain ids so tests stay independent. */
 interface Backend {
@@ -20,7 +22,7 @@ interface Backend {
   setup(): Promise<void>;
   teardown(): Promise<void>;
   /** Storage options of a fresh, empty database. */
-  fresh(): Promise<AuditStorageOptions & { type: 'sqlite' | 'postgres' }>;
+  fresh(): Promise<OwnedStorage>;
 }
 
 function sqliteBackend(): Backend {
@@ -63,7 +65,7 @@ async function readAll(store: TypeOrmAuditStore, pageSize?: number): Promise<Sea
 }
 
 describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name', (backend) => {
-  let storage: AuditStorageOptions & { type: 'sqlite' | 'postgres' };
+  let storage: OwnedStorage;
   let store: TypeOrmAuditStore;
 
   beforeAll(async () => {
