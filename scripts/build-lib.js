@@ -161,26 +161,34 @@ function copyDocs() {
 }
 
 /**
- * Imports the build from an ES module and checks that the named exports Node detects statically
- * match what require() returns.
+ * Imports every entry of the build from an ES module and checks that the named exports Node detects
+ * statically are the ones require() returns, and the same objects (one instance for both).
  */
 function checkEsm() {
+  const { pathToFileURL } = require('node:url');
+  const entries = ['index.js', path.join('express', 'index.js')].filter((file) => fs.existsSync(path.join(OUT, file)));
   const probeDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'sealed-audit-esm-'));
   const probe = path.join(probeDir, 'probe.mjs');
-  const target = require('node:url').pathToFileURL(path.join(OUT, 'index.js')).href;
-  fs.writeFileSync(
-    probe,
-    [
-      `import * as ns from ${JSON.stringify(target)};`,
-      `import { createRequire } from 'node:module';`,
-      `const cjs = createRequire(import.meta.url)(${JSON.stringify(path.join(OUT, 'index.js'))});`,
-      `const missing = Object.keys(cjs).filter((k) => k !== '__esModule' && !(k in ns));`,
-      `if (missing.length) { console.error('not importable by name from ESM: ' + missing.join(', ')); process.exit(1); }`,
-      `if (typeof ns.AuditModule !== 'function') { console.error('AuditModule is not a named export'); process.exit(1); }`,
-      `if (ns.AuditModule !== cjs.AuditModule) { console.error('import and require give different instances'); process.exit(1); }`,
-      `console.log('ESM import ok: ' + Object.keys(cjs).filter((k) => k !== '__esModule').length + ' named exports');`,
-    ].join('\n'),
-  );
+  const lines = [`import { createRequire } from 'node:module';`, `const require = createRequire(import.meta.url);`, `let failed = false;`];
+  entries.forEach((file, i) => {
+    const absolute = path.join(OUT, file);
+    lines.push(
+      `import * as ns${i} from ${JSON.stringify(pathToFileURL(absolute).href)};`,
+      `{`,
+      `  const cjs = require(${JSON.stringify(absolute)});`,
+      `  const names = Object.keys(cjs).filter((k) => k !== '__esModule');`,
+      `  const missing = names.filter((k) => !(k in ns${i}));`,
+      `  const different = names.filter((k) => k in ns${i} && ns${i}[k] !== cjs[k]);`,
+      `  if (missing.length) { console.error(${JSON.stringify(file)} + ': not importable by name from ESM: ' + missing.join(', ')); failed = true; }`,
+      `  if (different.length) { console.error(${JSON.stringify(file)} + ': import and require differ for ' + different.join(', ')); failed = true; }`,
+      `  if (!missing.length && !different.length) console.log('ESM import ok: ' + ${JSON.stringify(file)} + ', ' + names.length + ' named exports');`,
+      `}`,
+    );
+  });
+  lines.push(`if (typeof ns0.AuditModule !== 'function') { console.error('AuditModule is not a named export'); failed = true; }`);
+  lines.push(`process.exit(failed ? 1 : 0);`);
+  // Static imports are hoisted: order does not matter to Node, only to readers of a failing probe.
+  fs.writeFileSync(probe, lines.join('\n'));
   const result = spawnSync(process.execPath, [probe], { cwd: ROOT, stdio: 'inherit' });
   fs.rmSync(probeDir, { recursive: true, force: true });
   if (result.status !== 0) fail('the build cannot be imported from an ES module (see above)');

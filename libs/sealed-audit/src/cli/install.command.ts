@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { auditSchemaSql } from '../typeorm/audit-schema';
 import { postgresRoleSetupSql } from '../typeorm/postgres-roles';
 import { type DatabaseCliOptions, describeDatabase, isPostgresUrl, openStore } from './cli-database';
 import { type CliIo, CliUsageError, EXIT_OK } from './cli-io';
 
 interface InstallOptions extends DatabaseCliOptions {
   grant?: string;
+  printSql?: boolean;
 }
 
 /**
@@ -19,9 +21,20 @@ export function registerInstallCommand(program: Command, io: CliIo, setExitCode:
     .requiredOption('--database <url|file>', 'postgres:// URL of the owner role, or SQLite file (created if missing)')
     .option('--schema <name>', 'PostgreSQL schema for audit_log (created if missing)')
     .option('--grant <role>', 'PostgreSQL: let this application role INSERT and SELECT only')
+    .option('--print-sql', 'print the SQL for this database type instead of running it (no connection)')
     .action(async (options: InstallOptions) => {
-      if (options.grant !== undefined && !isPostgresUrl(options.database)) {
-        throw new CliUsageError('--grant applies to PostgreSQL only.');
+      const postgres = isPostgresUrl(options.database);
+      if (options.grant !== undefined && !postgres) throw new CliUsageError('--grant applies to PostgreSQL only.');
+      if (options.printSql) {
+        // For a DBA who applies DDL by hand: the exact statements install would run.
+        const schema = options.schema ? { schema: options.schema } : {};
+        const statements = [
+          ...auditSchemaSql(postgres ? 'postgres' : 'sqlite', schema),
+          ...(options.grant !== undefined ? postgresRoleSetupSql({ appRole: options.grant, ...schema }) : []),
+        ];
+        for (const sql of statements) io.out(`${sql};`);
+        setExitCode(EXIT_OK);
+        return;
       }
       const store = await openStore(options, { readOnly: false });
       try {

@@ -175,6 +175,7 @@ describe('sealed-audit CLI errors', () => {
     const result = await cli('verify', '--database', file);
     expect(result.code).toBe(2);
     expect(result.err).toContain('sealed-audit install --database <owner url>');
+    expect(result.err.split('\n')[0]).toMatch(/^error: The audit table "audit_log" does not exist/);
   });
 
   it('exits 2 when PostgreSQL cannot be reached', async () => {
@@ -191,5 +192,13 @@ describe('sealed-audit CLI errors', () => {
     expect(await cli('verify', '--database', file)).toMatchObject({ code: 0, out: expect.stringContaining('OK: the trail is empty') });
     expect((await cli('show', '--database', file)).out).toBe('(no entries)');
     expect((await cli('install', '--database', file, '--grant', 'app')).code).toBe(2);
+  });
+
+  it('install --print-sql prints the DDL without connecting', async () => {
+    const result = await cli('install', '--database', 'postgres://owner@127.0.0.1:1/db', '--schema', 'audit', '--grant', 'app', '--print-sql');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('CREATE TABLE IF NOT EXISTS "audit"."audit_log"');
+    expect(result.out).toContain('BEFORE TRUNCATE ON "audit"."audit_log"');
+    expect(result.out).toContain('GRANT SELECT, INSERT ON TABLE "audit"."audit_log" TO "app";');
   });
 });

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { type CliIo, CliUsageError, EXIT_ERROR, EXIT_OK, processIo } from './cli-io';
+import { type CliIo, EXIT_ERROR, EXIT_OK, processIo } from './cli-io';
 import { registerInstallCommand } from './install.command';
 import { registerShowCommand } from './show.command';
 import { registerVerifyCommand } from './verify.command';
@@ -27,7 +27,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       // failure is a usage error: 2, so scripts can tell it from "tampered" (1).
       return error.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
     }
-    io.err(`error: ${error instanceof CliUsageError || error instanceof Error ? error.message : String(error)}`);
+    // Messages of the storage errors span lines ("Potential solutions: …"): one io.err per line.
+    const message = error instanceof Error ? error.message : String(error);
+    writeLines(io.err, `error: ${message}`);
     return EXIT_ERROR;
   }
 }

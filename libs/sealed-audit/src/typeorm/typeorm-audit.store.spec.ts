@@ -189,6 +189,13 @@ describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name'
     expect(await store.readHead(chainId)).toMatchObject({ seq: 2 });
   });
 
+  if (backend.name === 'sqlite') {
+    it('opens SQLite in WAL mode with synchronous = FULL', async () => {
+      expect(await store.dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      expect(await store.dataSource.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
+    });
+  }
+
   it('installs idempotently and keeps the rows', async () => {
     const chainId = newChain();
     await store.append(sealChain(chainId, 2).entries);
