@@ -9,7 +9,8 @@
  * recognises what tsc emits (`exports.X =`, `Object.defineProperty(exports, "X", …)`,
  * `__exportStar(require("./x"), exports)`). Both conditions point at the same file, so an app that
  * mixes import and require still gets one instance (no dual-package hazard: one set of injection
- * tokens, one metadata registry). Check it with `node scripts/build-lib.js --check-esm`.
+ * tokens, one metadata registry). Every build checks this by importing each entry from an ES
+ * module (skip with `--no-check-esm`).
  *
  * Node built-ins only.
  */
@@ -204,7 +205,8 @@ function main() {
     `build-lib: ${manifest.name}@${manifest.version} -> ${path.relative(ROOT, OUT)}` +
       ` (${Date.now() - started} ms${docs.length ? `; copied ${docs.join(', ')}` : ''})`,
   );
-  if (process.argv.includes('--check-esm')) checkEsm();
+  // Cheap, and it guards the one promise tsc cannot check: ESM consumers.
+  if (!process.argv.includes('--no-check-esm')) checkEsm();
 }
 
 main();

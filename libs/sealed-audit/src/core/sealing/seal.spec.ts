@@ -1,0 +1,228 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuditEntry, ChainHead } from '../audit-event';
+import { canonicalize } from './canonical-json';
+import { ENTRY_HASH_TAG, GENESIS_HASH, computeEntryHash, hashedForm, sealEntry } from './seal';
+
+/** A double from its IEEE-754 bit pattern, as RFC 8785 Appendix B lists them. */
+function fromBits(hex: string): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, BigInt(`0x${hex}`));
+  return view.getFloat64(0);
+}
+
+describe('canonicalize (RFC 8785)', () => {
+  it('serializes the RFC 8785 §3.2.2 sample exactly (literals, numbers, string escaping, key order)', () => {
+    // The input is JSON text, parsed as a verifier would parse it; the expected output is the RFC's.
+    const input = String.raw`{
+      "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+      "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+      "literals": [null, true, false]
+    }`;
+    const expected = String.raw`{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}`;
+    expect(canonicalize(JSON.parse(input))).toBe(expected);
+  });
+
+  it('sorts keys by UTF-16 code units, including non-ASCII and astral keys (RFC 8785 §3.2.3)', () => {
+    const input = JSON.parse(String.raw`{
+      "\u20ac": "Euro Sign",
+      "\r": "Carriage Return",
+      "\ufb33": "Hebrew Letter Dalet With Dagesh",
+      "1": "One",
+      "\ud83d\ude00": "Emoji: Grinning Face",
+      "\u0080": "Control",
+      "\u00f6": "Latin Small Letter O With Diaeresis"
+    }`) as Record<string, string>;
+    // Read the text: re-parsing would move the integer-like key "1" first again.
+    const text = canonicalize(input);
+    const order = [...text.matchAll(/"([^"]*)":"([^"]*)"/g)].map((match) => match[2]);
+    expect(order).toEqual([
+      'Carriage Return',
+      'One',
+      'Control',
+      'Latin Small Letter O With Diaeresis',
+      'Euro Sign',
+      'Emoji: Grinning Face',
+      'Hebrew Letter Dalet With Dagesh',
+    ]);
+    // Non-ASCII is written as UTF-8, not escaped; control characters are escaped.
+    expect(text.startsWith('{"\\r":"Carriage Return","1":"One","\u0080":"Control"')).toBe(true);
+  });
+
+  it('ignores locale when sorting (peach, péché, pêche, sin)', () => {
+    expect(canonicalize({ sin: 4, 'pêche': 3, 'péché': 2, peach: 1 })).toBe('{"peach":1,"péché":2,"pêche":3,"sin":4}');
+  });
+
+  it.each([
+    ['0000000000000000', '0'],
+    ['8000000000000000', '0'], // -0
+    ['0000000000000001', '5e-324'],
+    ['8000000000000001', '-5e-324'],
+    ['7fefffffffffffff', '1.7976931348623157e+308'],
+    ['4430000000000000', '295147905179352830000'],
+    ['444b1ae4d6e2ef50', '1e+21'],
+    ['444b1ae4d6e2ef4f', '999999999999999900000'],
+    ['3eb0c6f7a0b5ed8d', '0.000001'],
+    ['3eb0c6f7a0b5ed8c', '9.999999999999997e-7'],
+  ])('writes the double 0x%s as %s (RFC 8785 Appendix B)', (bits, expected) => {
+    expect(canonicalize(fromBits(bits))).toBe(expected);
+    expect(canonicalize({ n: fromBits(bits) })).toBe(`{"n":${expected}}`);
+  });
+
+  it('writes -0 as 0, 1e21 as 1e+21 and 0.000001 in plain notation inside arrays', () => {
+    expect(canonicalize([-0, 1e21, 0.000001, 1e-7, 100])).toBe('[0,1e+21,0.000001,1e-7,100]');
+  });
+
+  it.each([NaN, Infinity, -Infinity])('refuses %p (not representable in I-JSON)', (value) => {
+    expect(() => canonicalize({ n: value })).toThrow();
+  });
+
+  it('refuses a value with no JSON form', () => {
+    expect(() => canonicalize(undefined)).toThrow(TypeError);
+    expect(() => canonicalize(() => 1)).toThrow(TypeError);
+  });
+
+  it('escapes only what JSON requires and keeps the rest as UTF-8', () => {
+    expect(canonicalize('tab\there "quote" back\\slash \u001f é 😀 </script>')).toBe(
+      '"tab\\there \\"quote\\" back\\\\slash \\u001f é 😀 </script>"',
+    );
+  });
+});
+
+/** A fully populated entry whose canonical form is written out by hand below. */
+function baseEntry(): Omit<AuditEntry, 'seq'> {
+  return {
+    v: 1,
+    chainId: 'api-1',
+    ts: '2025-01-02T03:04:05.678Z',
+    action: 'patient.read',
+    outcome: 'success',
+    actorId: 'user-1',
+    actorType: 'user',
+    resource: 'patient',
+    subjectId: 'patient-7',
+    requestId: 'req-1',
+    payload: { http: { method: 'GET', route: '/patients/:id', status: 200 }, note: 'é' },
+  };
+}
+
+const BASE_CANONICAL_SEQ_1 =
+  '{"action":"patient.read","actorId":"user-1","actorType":"user","chainId":"api-1","outcome":"success",' +
+  '"payload":{"http":{"method":"GET","route":"/patients/:id","status":200},"note":"é"},' +
+  '"requestId":"req-1","resource":"patient","seq":1,"subjectId":"patient-7","ts":"2025-01-02T03:04:05.678Z","v":1}';
+
+/** The documented hash, recomputed without the library's hashing code. */
+function independentHash(canonicalText: string, prevHashHex: string): string {
+  return createHash('sha256')
+    .update(Buffer.from('sealed-audit:entry:v1\n', 'utf8'))
+    .update(Buffer.from(prevHashHex, 'hex'))
+    .update(Buffer.from(canonicalText, 'utf8'))
+    .digest('hex');
+}
+
+describe('sealEntry / computeEntryHash', () => {
+  it('uses the documented domain tag and a genesis prev hash of 32 zero bytes', () => {
+    expect(ENTRY_HASH_TAG.toString('utf8')).toBe('sealed-audit:entry:v1\n');
+    expect(GENESIS_HASH).toBe('0'.repeat(64));
+    expect(Buffer.from(GENESIS_HASH, 'hex').equals(Buffer.alloc(32))).toBe(true);
+  });
+
+  it('hashes the RFC 8785 form of the entry: the canonical text is exactly the hand-written one', () => {
+    expect(canonicalize(hashedForm({ ...baseEntry(), seq: 1 }))).toBe(BASE_CANONICAL_SEQ_1);
+  });
+
+  it('seals the first entry of a chain after the genesis hash: SHA-256(tag ‖ prev bytes ‖ canonical)', () => {
+    const { sealed, head } = sealEntry(baseEntry(), null);
+    expect(sealed.seq).toBe(1);
+    expect(sealed.prevHash).toBe('0'.repeat(64));
+    expect(sealed.hash).toBe(independentHash(BASE_CANONICAL_SEQ_1, '0'.repeat(64)));
+    expect(sealed.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(head).toEqual({ chainId: 'api-1', seq: 1, hash: sealed.hash });
+  });
+
+  it('links each entry to the previous hash and increments seq', () => {
+    const first = sealEntry(baseEntry(), null);
+    const second = sealEntry({ ...baseEntry(), requestId: 'req-2' }, first.head);
+    const third = sealEntry({ ...baseEntry(), requestId: 'req-3' }, second.head);
+    expect([first.sealed.seq, second.sealed.seq, third.sealed.seq]).toEqual([1, 2, 3]);
+    expect(second.sealed.prevHash).toBe(first.sealed.hash);
+    expect(third.sealed.prevHash).toBe(second.sealed.hash);
+    const canonical2 = BASE_CANONICAL_SEQ_1.replace('"req-1"', '"req-2"').replace('"seq":1', '"seq":2');
+    expect(second.sealed.hash).toBe(independentHash(canonical2, first.sealed.hash));
+    expect(third.head).toEqual({ chainId: 'api-1', seq: 3, hash: third.sealed.hash });
+  });
+
+  it('continues after an arbitrary stored head', () => {
+    const head: ChainHead = { chainId: 'api-1', seq: 41, hash: randomBytes(32).toString('hex') };
+    const { sealed } = sealEntry(baseEntry(), head);
+    expect(sealed.seq).toBe(42);
+    expect(sealed.prevHash).toBe(head.hash);
+    expect(sealed.hash).toBe(computeEntryHash({ ...baseEntry(), seq: 42 }, head.hash));
+  });
+
+  it('gives a different hash for the same entry after a different prev hash', () => {
+    const entry: AuditEntry = { ...baseEntry(), seq: 5 };
+    expect(computeEntryHash(entry, GENESIS_HASH)).not.toBe(computeEntryHash(entry, 'f'.repeat(64)));
+  });
+
+  it('does not mutate its input', () => {
+    const entry = baseEntry();
+    const copy = JSON.parse(JSON.stringify(entry)) as unknown;
+    sealEntry(entry, null);
+    expect(entry).toEqual(copy);
+  });
+
+  const mutations: Array<[string, (entry: AuditEntry) => AuditEntry]> = [
+    ['v', (e) => ({ ...e, v: 2 as unknown as 1 })],
+    ['chainId', (e) => ({ ...e, chainId: 'api-2' })],
+    ['seq', (e) => ({ ...e, seq: e.seq + 1 })],
+    ['ts', (e) => ({ ...e, ts: '2025-01-02T03:04:05.679Z' })],
+    ['action', (e) => ({ ...e, action: 'patient.update' })],
+    ['outcome', (e) => ({ ...e, outcome: 'failure' })],
+    ['actorId', (e) => ({ ...e, actorId: 'user-2' })],
+    ['actorId → null', (e) => ({ ...e, actorId: null })],
+    ['actorType', (e) => ({ ...e, actorType: 'service' })],
+    ['resource', (e) => ({ ...e, resource: 'invoice' })],
+    ['subjectId', (e) => ({ ...e, subjectId: 'patient-8' })],
+    ['requestId', (e) => ({ ...e, requestId: 'req-x' })],
+    ['payload nested value', (e) => ({ ...e, payload: { ...e.payload, http: { method: 'GET', route: '/patients/:id', status: 201 } } })],
+    ['payload nested key added', (e) => ({ ...e, payload: { ...e.payload, extra: true } })],
+    ['payload number type (200 → "200")', (e) => ({ ...e, payload: { ...e.payload, http: { method: 'GET', route: '/patients/:id', status: '200' } } })],
+  ];
+
+  it.each(mutations)('changes the hash when %s changes', (_name, mutate) => {
+    const entry: AuditEntry = { ...baseEntry(), seq: 3 };
+    const prev = 'a'.repeat(64);
+    const original = computeEntryHash(entry, prev);
+    const changed = mutate(entry);
+    expect(changed).not.toEqual(entry);
+    expect(computeEntryHash(changed, prev)).not.toBe(original);
+  });
+
+  it('covers every field of the hashed form with the mutations above', () => {
+    const covered = new Set(mutations.map(([name]) => name.split(' ')[0]));
+    for (const key of Object.keys(hashedForm({ ...baseEntry(), seq: 1 }))) expect(covered).toContain(key);
+  });
+
+  it('keeps extra properties out of the hash (hashedForm has a fixed shape)', () => {
+    const entry: AuditEntry = { ...baseEntry(), seq: 1 };
+    const withExtras = { ...entry, id: 99, createdAt: '2030-01-01', prevHash: 'b'.repeat(64), hash: 'c'.repeat(64) } as AuditEntry;
+    expect(Object.keys(hashedForm(withExtras)).sort()).toEqual(
+      ['action', 'actorId', 'actorType', 'chainId', 'outcome', 'payload', 'requestId', 'resource', 'seq', 'subjectId', 'ts', 'v'],
+    );
+    expect(computeEntryHash(withExtras, GENESIS_HASH)).toBe(computeEntryHash(entry, GENESIS_HASH));
+    expect(computeEntryHash(withExtras, GENESIS_HASH)).toBe(independentHash(BASE_CANONICAL_SEQ_1, GENESIS_HASH));
+  });
+
+  it('does not depend on the order in which properties were set', () => {
+    const entry: AuditEntry = { ...baseEntry(), seq: 1 };
+    const reversed = Object.fromEntries(Object.entries(entry).reverse()) as unknown as AuditEntry;
+    reversed.payload = Object.fromEntries(Object.entries(entry.payload).reverse()) as AuditEntry['payload'];
+    expect(computeEntryHash(reversed, GENESIS_HASH)).toBe(computeEntryHash(entry, GENESIS_HASH));
+  });
+
+  it('survives a JSON round trip (what a database gives back re-hashes to the same value)', () => {
+    const { sealed } = sealEntry({ ...baseEntry(), payload: { n: 0.1 + 0.2, big: 1e21, small: 1e-7, text: 'ü\u0001' } }, null);
+    const roundTripped = JSON.parse(JSON.stringify(sealed)) as typeof sealed;
+    expect(computeEntryHash(roundTripped, roundTripped.prevHash)).toBe(sealed.hash);
+  });
+});
