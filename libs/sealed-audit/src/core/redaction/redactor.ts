@@ -118,7 +118,15 @@ export class Redactor {
         return null;
     }
     if (value === null) return null;
-    const object = value as object;
+    try {
+      return this.walkReference(value as object, plan, depth, seen);
+    } catch {
+      // A getter or a proxy trap threw: the value cannot be read, so it is summarized (never thrown).
+      return '[Unreadable]';
+    }
+  }
+
+  private walkReference(object: object, plan: RedactionPlan | undefined, depth: number, seen: Set<object>): JsonValue {
     if (object instanceof Date) return Number.isNaN(object.getTime()) ? null : object.toISOString();
     if (Buffer.isBuffer(object) || ArrayBuffer.isView(object)) return `[Binary ${(object as ArrayBufferView).byteLength} bytes]`;
     if (object instanceof Map) return `[Map ${object.size} entries]`;
@@ -154,7 +162,12 @@ export class Redactor {
     const result: JsonObject = {};
     for (const key of Object.keys(object)) {
       if (UNSAFE_KEYS.has(key)) continue;
-      const value = object[key];
+      let value: unknown;
+      try {
+        value = object[key];
+      } catch {
+        value = '[Unreadable]';
+      }
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
       const rule = plan?.rule(key);
       let out: JsonValue | undefined;
@@ -176,7 +189,8 @@ export class Redactor {
       }
       if (out !== undefined) {
         // defineProperty: a key named like an accessor of Object.prototype must stay a plain data key.
-        Object.defineProperty(result, this.truncate(key), { value: out, enumerable: true, writable: true, configurable: true });
+        // Keys are scrubbed like values: a query name or a map keyed by e-mail address is PII too.
+        Object.defineProperty(result, this.redactText(key), { value: out, enumerable: true, writable: true, configurable: true });
       }
     }
     return result;
