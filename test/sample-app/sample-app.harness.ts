@@ -73,7 +73,7 @@ export async function bootSampleApp(env: SampleAppEnv): Promise<RunningSampleApp
   let closed: Promise<void> | undefined;
   return {
     app: running,
-    base: (await running.getUrl()).replace('[::1]', '127.0.0.1'),
+    base: await running.getUrl(),
     chainId: audit.chainId,
     flush: () => audit.flush(),
     close: () =>
