@@ -37,14 +37,19 @@ export function buildEntry(event: AuditEvent, chainId: string, redactor: Redacto
   }
   if (event.metadata && !isEmpty(event.metadata)) payload.metadata = redactor.redactObject(event.metadata);
 
+  const ts = event.timestamp.toISOString();
+  if (!ISO_MILLIS_UTC.test(ts)) {
+    // Years beyond 0000–9999 print as "+010000-…": the store refuses such a row, which would fail its whole batch.
+    throw new RangeError(`event timestamp ${ts} is outside the years 0000–9999`);
+  }
   return {
     v: 1,
     chainId,
-    ts: event.timestamp.toISOString(),
+    ts,
     action: text(redactor, event.action) ?? 'unknown',
     outcome: event.outcome,
     actorId: text(redactor, event.actor?.id),
-    actorType: text(redactor, event.actor?.type),
+    actorType: text(redactor, event.actor?.type, 64),
     resource: text(redactor, event.resource),
     subjectId: text(redactor, event.subjectId),
     requestId: text(redactor, event.requestId),
@@ -52,11 +57,21 @@ export function buildEntry(event: AuditEvent, chainId: string, redactor: Redacto
   };
 }
 
-/** Filterable columns are short identifiers: scrubbed like any text and cut at 256 characters. */
-function text(redactor: Redactor, value: unknown): string | null {
+/** The form of `ts` that every store keeps byte for byte (what `toISOString()` prints for years 0000–9999). */
+const ISO_MILLIS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A lone UTF-16 surrogate: databases store it as U+FFFD, so the value read back would not re-hash. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Filterable columns are short identifiers: scrubbed like any text, cut to fit their VARCHAR column
+ * (255, actor type 64), and made storable unchanged (no NUL, no lone surrogate). A value the
+ * database refuses or alters would fail its whole batch, or the entry's verification.
+ */
+function text(redactor: Redactor, value: unknown, maxLength = 255): string | null {
   if (value === undefined || value === null || value === '') return null;
   const scrubbed: JsonValue = redactor.redactText(String(value));
-  return (scrubbed as string).slice(0, 256);
+  return (scrubbed as string).slice(0, maxLength).replace(/\u0000/g, '\ufffd').replace(LONE_SURROGATE, '\ufffd');
 }
 
 function isPresent(value: unknown): boolean {
