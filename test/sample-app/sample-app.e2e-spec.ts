@@ -147,6 +147,7 @@ const PII = {
   notes: 'Allergic to penicillin; lives with sister Wilhelmina',
   street: '17 Quinceberry Crescent',
   postcode: 'QX7 4ZJ',
+  referralLetter: 'Dear colleague, please see Ms Quarles about her recurring migraines',
   wrongPassword: 'Wr0ng-Passw0rd-Zx81',
   rightPassword: 'doctor-pass',
 };
@@ -405,6 +406,18 @@ describe.each(backends)('sample app on a real port ($name)', ({ name, refusals, 
       expect(Date.parse(login.ts)).toBeLessThanOrEqual(sent.after);
     });
 
+    it('records a missing token (401) on a guarded route that is not audited as access.denied', async () => {
+      const sent = await send('GET', '/auth/me', {});
+      expect(sent.status).toBe(401);
+      const entry = await entryOf(sent);
+      expectHttpEntry(entry, sent, { action: 'access.denied', outcome: 'denied', method: 'GET', route: '/auth/me', resource: null, subjectId: null });
+      expect(entry.actorId).toBeNull();
+      const ok = await send('GET', '/auth/me', { token: TOKENS.nurse });
+      expect(ok.status).toBe(200);
+      await running.flush();
+      expect((await allEntries()).filter((e) => e.requestId === ok.requestId)).toEqual([]);
+    });
+
     it('records a missing patient (404) as a failure with the NotFoundException', async () => {
       const missing = '00000000-0000-4000-8000-000000000000';
       const sent = await send('GET', `/patients/${missing}`, { token: TOKENS.doctor });
@@ -432,6 +445,7 @@ describe.each(backends)('sample app on a real port ($name)', ({ name, refusals, 
           cardNumber: PII.cardNumber,
           dateOfBirth: PII.dateOfBirth,
           notes: PII.notes,
+          referralLetter: PII.referralLetter,
           address: { street: PII.street, city: CITY, postcode: PII.postcode },
         },
       });
@@ -459,6 +473,7 @@ describe.each(backends)('sample app on a real port ($name)', ({ name, refusals, 
         cardNumber: '[REDACTED:payment-card]',
         dateOfBirth: '[REDACTED:date-of-birth]',
         notes: '[REDACTED:free-text]',
+        // referralLetter: omit — not even the key is kept
         address: { street: '[REDACTED:street]', city: CITY, postcode: '*****ZJ' }, // city is not PII: as sent
       });
       expect(body.email).toMatch(/^hmac-sha256:[0-9a-f]{8}:[0-9a-f]{64}$/);

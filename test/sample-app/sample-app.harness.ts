@@ -1,5 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
-import { createAuditStore, type AuditStorageOptions, type JsonObject, type JsonValue, type SealedEntry } from 'sealed-audit';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../../apps/sample-app/src/app.module';
+import { configureApp } from '../../apps/sample-app/src/app.setup';
+import { AuditService, createAuditStore, type AuditStorageOptions, type JsonObject, type JsonValue, type SealedEntry } from 'sealed-audit';
 
 /** Environment the sample app reads (apps/sample-app/src/app.module.ts). */
 export interface SampleAppEnv {
@@ -24,62 +27,34 @@ export interface RunningSampleApp {
 const ENV_KEYS = ['DATABASE_URL', 'AUDIT_SQLITE', 'AUDIT_HMAC_KEY'] as const;
 
 /**
- * Boots the REAL sample AppModule. `app.module.ts` reads DATABASE_URL / AUDIT_SQLITE /
- * AUDIT_HMAC_KEY while the module file is evaluated (the `@Module({ imports: [AuditModule.forRoot({
- * storage: storage() })] })` decorator runs at import time), so the environment is set first and
- * the app is required in a fresh module registry (`jest.isolateModules`): a second boot in the same
- * file (the other backend) evaluates it again instead of reusing the first backend's options.
- * `@nestjs/core`, `@nestjs/common` and `sealed-audit` come from that same registry, so class
- * tokens (Reflector, AuditService) match the ones the app was built with.
- *
- * The global set-up replicates apps/sample-app/src/main.ts, which exports nothing (importing it
- * would start a server on PORT): the same ValidationPipe options. `enableShutdownHooks()` is left
- * out on purpose: it only wires process signals; `app.close()` runs the shutdown hooks anyway.
+ * Boots the REAL sample AppModule with the same global set-up as `main.ts` (`configureApp`).
+ * The app reads DATABASE_URL / AUDIT_SQLITE / AUDIT_HMAC_KEY in its `forRootAsync` factory, i.e.
+ * while it boots: the environment is set just for the boot and restored right after.
+ * `enableShutdownHooks()` is left out: it only wires process signals; `app.close()` runs the
+ * shutdown hooks (and so the final flush) anyway.
  */
 export async function bootSampleApp(env: SampleAppEnv): Promise<RunningSampleApp> {
   const saved = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
   setEnv(env);
-  let loaded:
-    | {
-        core: typeof import('@nestjs/core');
-        common: typeof import('@nestjs/common');
-        appModule: typeof import('../../apps/sample-app/src/app.module');
-        lib: typeof import('sealed-audit');
-      }
-    | undefined;
-  jest.isolateModules(() => {
-    loaded = {
-      core: require('@nestjs/core') as typeof import('@nestjs/core'),
-      common: require('@nestjs/common') as typeof import('@nestjs/common'),
-      appModule: require('../../apps/sample-app/src/app.module') as typeof import('../../apps/sample-app/src/app.module'),
-      lib: require('sealed-audit') as typeof import('sealed-audit'),
-    };
-  });
-  if (!loaded) throw new Error('jest.isolateModules did not run its callback');
-  const { core, common, appModule, lib } = loaded;
-
   let app: INestApplication | undefined;
   try {
-    app = await core.NestFactory.create(appModule.AppModule, { logger: false });
-    app.useGlobalPipes(new common.ValidationPipe({ whitelist: true, transform: true }));
+    app = configureApp(await NestFactory.create(AppModule, { logger: false }));
     await app.listen(0, '127.0.0.1');
   } catch (error) {
     await app?.close().catch(() => undefined);
-    setEnv(saved);
     throw error;
+  } finally {
+    setEnv(saved);
   }
   const running = app;
-  const audit = running.get(lib.AuditService);
+  const audit = running.get(AuditService);
   let closed: Promise<void> | undefined;
   return {
     app: running,
     base: await running.getUrl(),
     chainId: audit.chainId,
     flush: () => audit.flush(),
-    close: () =>
-      (closed ??= running.close().finally(() => {
-        setEnv(saved);
-      })),
+    close: () => (closed ??= running.close()),
   };
 }
 

@@ -26,9 +26,9 @@ function storage(): { type: 'postgres'; url: string } | { type: 'sqlite'; databa
 
 @Module({
   imports: [
-    AuditModule.forRoot({
-      storage: storage(),
-      redaction: { hmacKey: hmacKey() },
+    // forRootAsync: the environment is read when the app boots, not when this file is imported.
+    AuditModule.forRootAsync({
+      useFactory: () => ({ storage: storage(), redaction: { hmacKey: hmacKey() } }),
       isGlobal: true,
     }),
     AuthModule,

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { Logger, ValidationPipe } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true }));
+  const app = configureApp(await NestFactory.create(AppModule));
   // SIGTERM/SIGINT close the app, which lets the audit writer flush its last batch.
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);

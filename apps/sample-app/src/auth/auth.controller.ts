@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { AuditService } from 'sealed-audit';
 import { LoginDto } from './login.dto';
-import { login } from './users';
+import { BearerAuthGuard } from './bearer-auth.guard';
+import { login, type AuthUser } from './users';
 
 /**
  * Not `@Audited`: the handler records its own, more specific event through {@link AuditService}.
@@ -25,5 +26,12 @@ export class AuthController {
     });
     if (!result) throw new UnauthorizedException('Unknown user name or wrong password');
     return { token: result.token, user: { id: result.user.id, roles: result.user.roles } };
+  }
+
+  /** Not audited: reading one's own profile is routine. A missing token (401) is still recorded as denied. */
+  @Get('me')
+  @UseGuards(BearerAuthGuard)
+  me(@Req() req: { user: AuthUser }): { id: string; roles: string[] } {
+    return { id: req.user.id, roles: req.user.roles };
   }
 }

@@ -7,7 +7,10 @@ export class LoginDto {
   @MaxLength(100)
   username!: string;
 
-  /** Never stored, not even redacted: a failed login is a 401, which the trail records with its body. */
+  /**
+   * Declared even though the login route is not `@Audited` (it records its own event without the
+   * body): if someone audits the route later, the password is dropped, not even redacted.
+   */
   @PiiField({ strategy: 'omit', kind: 'password' })
   @IsString()
   @IsNotEmpty()

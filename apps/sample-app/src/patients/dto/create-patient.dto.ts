@@ -45,6 +45,13 @@ export class CreatePatientDto {
   @MaxLength(2000)
   notes?: string;
 
+  /** A referral letter is never worth keeping in the trail, not even as a hint: omitted. */
+  @PiiField({ strategy: 'omit', kind: 'referral-letter' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10000)
+  referralLetter?: string;
+
   @ValidateNested()
   @Type(() => AddressDto)
   @IsOptional()

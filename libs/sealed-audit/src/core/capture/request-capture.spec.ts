@@ -297,11 +297,8 @@ describe('RequestCapture over a real HTTP server', () => {
     });
   });
 
-  it('survives a subject resolver that throws', async () => {
-    const events: AuditEvent[] = [];
-    const errors: string[] = [];
-    const capture = new RequestCapture((event) => void events.push(event), {}, (message) => void errors.push(message));
-    harness = await startHarness({}, undefined, (req, res, context) => {
+  it('survives a subject resolver that throws: the event is recorded without a subject', async () => {
+    harness = await startHarness({}, undefined, (_req, res, context) => {
       context.route = {
         options: {
           action: 'x',
@@ -312,15 +309,11 @@ describe('RequestCapture over a real HTTP server', () => {
       };
       res.end('ok');
     });
-    // The harness' own capture is used; the extra instance above only proves construction has no side effects.
-    expect(capture.current()).toBeUndefined();
     const response = await get('/anything');
     expect(response.status).toBe(200);
     expect(harness.events).toHaveLength(1);
     expect(harness.events[0]?.subjectId).toBeUndefined();
     expect(harness.errors.some((message) => message.includes('subject resolver'))).toBe(true);
-    expect(events).toEqual([]);
-    expect(errors).toEqual([]);
   });
 
   it('survives a sink that throws: the response is unaffected and the failure is reported', async () => {

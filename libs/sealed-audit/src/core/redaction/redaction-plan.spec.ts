@@ -40,7 +40,7 @@ class BaseUserDto {
 }
 
 class AdminUserDto extends BaseUserDto {
-  @PiiField({ strategy: 'hash' }) override email!: string;
+  @PiiField({ strategy: 'hash' }) override email = '';
   @PiiField({ strategy: 'omit' }) badge!: string;
 }
 

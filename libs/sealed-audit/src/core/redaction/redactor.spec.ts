@@ -126,7 +126,7 @@ describe('Redactor', () => {
         @PiiField({ strategy: 'mask' }) phone!: string;
       }
       class AdminUserDto extends BaseUserDto {
-        @PiiField({ strategy: 'hash' }) override email!: string;
+        @PiiField({ strategy: 'hash' }) override email = '';
       }
       const input = { email: 'root@example.com', phone: '5550001111' };
       expect(redactor().redact(input, AdminUserDto)).toEqual({ email: pseudonym('root@example.com'), phone: mask('5550001111') });
