@@ -56,8 +56,6 @@ export interface AuditEvent {
   error?: AuditErrorInfo;
   request?: AuditRequestParts;
   metadata?: Record<string, unknown>;
-  /** Per-event chain override; the writer's chain otherwise. */
-  chainId?: string;
 }
 
 /** A JSON value as stored (after redaction). */
@@ -84,6 +82,22 @@ export interface AuditEntry {
   requestId: string | null;
   payload: JsonObject;
 }
+
+/**
+ * Longest value of each filterable field, in characters. The writer cuts longer values before
+ * sealing (a value cut by the database after sealing would no longer match its hash), and every
+ * store must accept at least these lengths.
+ */
+export const AUDIT_ENTRY_MAX_LENGTHS = {
+  chainId: 128,
+  action: 255,
+  outcome: 16,
+  actorId: 255,
+  actorType: 64,
+  resource: 255,
+  subjectId: 255,
+  requestId: 255,
+} as const;
 
 /** An entry linked into its chain. Hashes are lower-case hex SHA-256. */
 export interface SealedEntry extends AuditEntry {

@@ -1,23 +1,14 @@
 import { Column, Entity, PrimaryColumn, type ValueTransformer } from 'typeorm';
+import { AUDIT_ENTRY_MAX_LENGTHS } from '../core/audit-event';
 
 /** Name of the table holding sealed entries. */
 export const AUDIT_LOG_TABLE = 'audit_log';
 
 /**
- * Longest value each varchar column accepts (PostgreSQL and MariaDB reject longer values; SQLite
- * does not check). The writer can use these to cut over-long values before sealing, since a value
- * cut after sealing would no longer match its hash.
+ * Longest value each varchar column accepts: the core's entry limits, which the writer applies
+ * before sealing (PostgreSQL and MariaDB reject longer values; SQLite does not check).
  */
-export const AUDIT_LOG_COLUMN_LENGTHS = {
-  chainId: 128,
-  action: 255,
-  outcome: 16,
-  actorId: 255,
-  actorType: 64,
-  resource: 512,
-  subjectId: 255,
-  requestId: 255,
-} as const;
+export const AUDIT_LOG_COLUMN_LENGTHS = AUDIT_ENTRY_MAX_LENGTHS;
 
 /** `pg` returns BIGINT as a string (it may exceed 2^53); sequence numbers never do. */
 const bigintAsNumber: ValueTransformer = {

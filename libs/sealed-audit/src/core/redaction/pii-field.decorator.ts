@@ -9,18 +9,12 @@ export interface PiiFieldOptions {
   strategy?: PiiStrategy;
   /** What the value is (`email`, `phone`, …); shown in the marker, e.g. `[REDACTED:email]`. */
   kind?: string;
-  /**
-   * The DTO class of a nested object or array element, when neither class-transformer's `@Type`
-   * nor the emitted design type says it (e.g. `items: ItemDto[]` without `@Type`).
-   */
-  type?: () => Function;
 }
 
 /** A declared field, as stored by the decorator. */
 export interface PiiFieldDeclaration {
   strategy: PiiStrategy;
   kind?: string;
-  type?: () => Function;
 }
 
 /** class → own declared fields. Framework-free (no reflect-metadata needed), inherited by walking prototypes. */
@@ -36,7 +30,9 @@ export class InvalidPiiFieldError extends Error {
 
 /**
  * Marks a DTO property as personal data. The audit trail never stores its raw value: it is
- * redacted, masked, hashed (keyed HMAC-SHA-256) or omitted before the entry is sealed.
+ * redacted, masked, hashed (keyed HMAC-SHA-256) or omitted before the entry is sealed. On a
+ * nested DTO property the strategy covers the whole object; to treat only some of its fields as
+ * PII, declare them in the nested class instead (found through class-transformer's `@Type`).
  *
  * @example
  * class CreatePatientDto {
@@ -52,9 +48,6 @@ export function PiiField(options: PiiFieldOptions = {}): PropertyDecorator {
       `@PiiField: unknown strategy "${String(strategy)}". Use one of: ${PII_STRATEGIES.join(', ')}.`,
     );
   }
-  if (options.type !== undefined && typeof options.type !== 'function') {
-    throw new InvalidPiiFieldError('@PiiField: `type` must be a function returning the class, e.g. `type: () => AddressDto`.');
-  }
   return (target: object, propertyKey: string | symbol) => {
     if (typeof propertyKey !== 'string') {
       throw new InvalidPiiFieldError('@PiiField: symbol-keyed properties cannot be declared (they never reach JSON).');
@@ -68,7 +61,6 @@ export function PiiField(options: PiiFieldOptions = {}): PropertyDecorator {
     own.set(propertyKey, {
       strategy,
       ...(options.kind !== undefined ? { kind: options.kind } : {}),
-      ...(options.type !== undefined ? { type: options.type } : {}),
     });
   };
 }

@@ -4,7 +4,7 @@ import { getPiiFieldDeclarations, type PiiFieldDeclaration } from './pii-field.d
 export interface FieldRule {
   /** Set when the property is declared with `@PiiField`. */
   declaration?: PiiFieldDeclaration;
-  /** Set when the property holds a nested DTO (or an array of them). */
+  /** Set when an undeclared property holds a nested DTO (or an array of them). */
   nested?: () => RedactionPlan;
 }
 
@@ -26,7 +26,7 @@ export class RedactionPlan {
     if (declared) return declared;
     let rule = this.undeclared.get(key);
     if (rule === undefined) {
-      const nested = nestedRule(this.type, key, undefined);
+      const nested = nestedRule(this.type, key);
       rule = nested.nested ? nested : null;
       this.undeclared.set(key, rule);
     }
@@ -70,7 +70,7 @@ export function getRedactionPlan(type: Function): RedactionPlan {
   if (!plan) {
     const fields = new Map<string, FieldRule>();
     for (const [key, declaration] of getPiiFieldDeclarations(type)) {
-      fields.set(key, { declaration, ...nestedRule(type, key, declaration) });
+      fields.set(key, { declaration });
     }
     plan = new RedactionPlan(type, fields);
     plans.set(type, plan);
@@ -78,8 +78,8 @@ export function getRedactionPlan(type: Function): RedactionPlan {
   return plan;
 }
 
-function nestedRule(type: Function, key: string, declaration: PiiFieldDeclaration | undefined): Pick<FieldRule, 'nested'> {
-  const nestedType = declaration?.type?.() ?? transformerType(type, key) ?? designType(type, key);
+function nestedRule(type: Function, key: string): Pick<FieldRule, 'nested'> {
+  const nestedType = transformerType(type, key) ?? designType(type, key);
   if (!nestedType || isBuiltIn(nestedType)) return {};
   return { nested: () => getRedactionPlan(nestedType) };
 }

@@ -36,7 +36,8 @@ class PatientDto {
   age!: number;
   @Type(() => AddressDto) address!: AddressDto;
   @Type(() => ItemDto) items!: ItemDto[];
-  @PiiField({ type: () => ItemDto }) declaredItems?: ItemDto[];
+  // Declared as a whole: every item is redacted, its undeclared `name` included.
+  @PiiField() @Type(() => ItemDto) declaredItems?: ItemDto[];
 }
 
 function patientPlain() {
@@ -70,7 +71,7 @@ function expectedPatient(): JsonObject {
       { serial: mask('SN-0000-1111'), name: 'pump' },
       { serial: mask('SN-2222-3333'), name: 'meter' },
     ],
-    declaredItems: [{ serial: mask('SN-4444-5555'), name: 'strip' }],
+    declaredItems: ['[REDACTED]'],
   };
 }
 

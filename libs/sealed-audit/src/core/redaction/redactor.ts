@@ -173,15 +173,12 @@ export class Redactor {
       let out: JsonValue | undefined;
       if (rule?.declaration) {
         const { strategy, kind } = rule.declaration;
-        // A declared nested DTO (an object, not a scalar) is walked with its own plan; the strategy
-        // applies to scalars. Arrays of scalars get the strategy per item.
-        if (value !== null && typeof value === 'object' && rule.nested) {
-          out = strategy === 'omit' ? undefined : this.walk(value, rule.nested(), depth + 1, seen);
-        } else if (Array.isArray(value)) {
-          out = strategy === 'omit' ? undefined : value.slice(0, this.maxArrayLength).map((item) => this.applyStrategy(strategy, item, kind) ?? null);
-        } else {
-          out = value === null ? null : this.applyStrategy(strategy, value, kind);
-        }
+        // A declared field is PII as a whole, nested DTO or not: walking into it would store every
+        // undeclared part of it raw. Arrays get the strategy per item (hash pseudonyms stay per value).
+        if (strategy === 'omit') out = undefined;
+        else if (Array.isArray(value)) {
+          out = value.slice(0, this.maxArrayLength).map((item) => (item === null ? null : (this.applyStrategy(strategy, item, kind) ?? null)));
+        } else out = value === null ? null : this.applyStrategy(strategy, value, kind);
       } else if (this.isSensitiveKey(key)) {
         out = value === null ? null : redactedMarker();
       } else {

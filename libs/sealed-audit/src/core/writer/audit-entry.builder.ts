@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditEvent, JsonObject, JsonValue } from '../audit-event';
+import { AUDIT_ENTRY_MAX_LENGTHS as M, type AuditEntry, type AuditEvent, type JsonObject, type JsonValue } from '../audit-event';
 import type { Redactor } from '../redaction/redactor';
 
 /**
@@ -46,13 +46,13 @@ export function buildEntry(event: AuditEvent, chainId: string, redactor: Redacto
     v: 1,
     chainId,
     ts,
-    action: text(redactor, event.action) ?? 'unknown',
+    action: text(redactor, event.action, M.action) ?? 'unknown',
     outcome: event.outcome,
-    actorId: text(redactor, event.actor?.id),
-    actorType: text(redactor, event.actor?.type, 64),
-    resource: text(redactor, event.resource),
-    subjectId: text(redactor, event.subjectId),
-    requestId: text(redactor, event.requestId),
+    actorId: text(redactor, event.actor?.id, M.actorId),
+    actorType: text(redactor, event.actor?.type, M.actorType),
+    resource: text(redactor, event.resource, M.resource),
+    subjectId: text(redactor, event.subjectId, M.subjectId),
+    requestId: text(redactor, event.requestId, M.requestId),
     payload,
   };
 }
@@ -65,10 +65,10 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /**
  * Filterable columns are short identifiers: scrubbed like any text, cut to fit their VARCHAR column
- * (255, actor type 64), and made storable unchanged (no NUL, no lone surrogate). A value the
+ * (AUDIT_ENTRY_MAX_LENGTHS), and made storable unchanged (no NUL, no lone surrogate). A value the
  * database refuses or alters would fail its whole batch, or the entry's verification.
  */
-function text(redactor: Redactor, value: unknown, maxLength = 255): string | null {
+function text(redactor: Redactor, value: unknown, maxLength: number): string | null {
   if (value === undefined || value === null || value === '') return null;
   const scrubbed: JsonValue = redactor.redactText(String(value));
   return (scrubbed as string).slice(0, maxLength).replace(/\u0000/g, '\ufffd').replace(LONE_SURROGATE, '\ufffd');
