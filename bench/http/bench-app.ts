@@ -1,0 +1,94 @@
+/**
+ * The endpoint every HTTP variant serves: a small Nest/Express handler with a validated DTO whose
+ * body carries PII. The variant comes from BENCH_VARIANT; nothing else differs between processes.
+ *   none         no auditing (the baseline)
+ *   pino         nestjs-pino logging every request to a file
+ *   sqlite       sealed-audit, async, embedded SQLite
+ *   postgres     sealed-audit, async, PostgreSQL (BENCH_PG_URL)
+ * Prints `listening <port>` when ready.
+ */
+import 'reflect-metadata';
+import { Body, Controller, Get, HttpCode, Module, Optional, Post, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { AuditModule, AuditService, Audited, PiiField } from 'sealed-audit';
+
+class CreatePatientDto {
+  @PiiField({ strategy: 'mask', kind: 'name' }) @IsString() @MaxLength(200) fullName!: string;
+  @PiiField({ strategy: 'hash', kind: 'email' }) @IsEmail() email!: string;
+  @PiiField({ strategy: 'mask', kind: 'phone' }) @IsString() phone!: string;
+  @PiiField({ strategy: 'redact', kind: 'ssn' }) @IsString() ssn!: string;
+  @PiiField({ strategy: 'redact', kind: 'free-text' }) @IsOptional() @IsString() notes?: string;
+  @IsString() ward!: string;
+}
+
+@Controller('patients')
+class PatientsController {
+  private next = 1;
+
+  @Audited({ action: 'patient.create', resource: 'patient' })
+  @Post()
+  @HttpCode(201)
+  create(@Body() dto: CreatePatientDto): { id: number; ward: string } {
+    return { id: this.next++, ward: dto.ward };
+  }
+}
+
+/** Not audited: the runner reads the writer's counters after each round (drops would make a number a lie). */
+@Controller('__bench')
+class StatsController {
+  constructor(@Optional() private readonly audit?: AuditService) {}
+
+  @Get('stats')
+  async stats(): Promise<unknown> {
+    if (!this.audit) return null;
+    await this.audit.flush();
+    return this.audit.stats();
+  }
+}
+
+async function variantImports(variant: string): Promise<DynamicModule[]> {
+  switch (variant) {
+    case 'none':
+      return [];
+    case 'pino': {
+      const { LoggerModule } = await import('nestjs-pino');
+      const pino = (await import('pino')).default;
+      const file = process.env.BENCH_LOG_FILE ?? '/dev/null';
+      return [LoggerModule.forRoot({ pinoHttp: { logger: pino(pino.destination({ dest: file, sync: false })) } })];
+    }
+    case 'sqlite':
+      return [AuditModule.forRoot({ storage: { type: 'sqlite', database: process.env.BENCH_SQLITE ?? '/tmp/bench-audit.sqlite' }, chainId: 'bench', redaction: { hmacKey: 'bench-key-0123456789abcdef01234567' } })];
+    case 'postgres':
+      return [
+        AuditModule.forRoot({
+          storage: { type: 'postgres', url: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+          chainId: `bench-${process.pid}`,
+          redaction: { hmacKey: 'bench-key-0123456789abcdef01234567' },
+        }),
+      ];
+    default:
+      throw new Error(`unknown BENCH_VARIANT "${variant}" (none, pino, sqlite, postgres)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const variant = process.env.BENCH_VARIANT ?? 'none';
+  @Module({ imports: await variantImports(variant), controllers: [PatientsController, StatsController] })
+  class BenchModule {}
+  const app = await NestFactory.create(BenchModule, { logger: ['error'], bufferLogs: variant === 'pino' });
+  if (variant === 'pino') {
+    const { Logger } = await import('nestjs-pino');
+    app.useLogger(app.get(Logger));
+  }
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true }));
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  process.stdout.write(`listening ${address.port}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

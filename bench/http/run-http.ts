@@ -1,0 +1,153 @@
+/**
+ * HTTP overhead of auditing (issue 6, benchmark 1). Each variant of bench-app runs in its own
+ * process; autocannon (100 connections) drives them in round-robin, so slow drift of this shared
+ * machine hits every variant alike. Reports req/s and p50/p99 latency (median of the rounds) and
+ * each variant's ratio to the no-audit baseline, plus the writer's counters: a variant that
+ * dropped or still queued entries did not really keep up, whatever its req/s says.
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { median, ratio, table } from '../lib/bench-report';
+
+export interface HttpBenchOptions {
+  /** Seconds per measured round. */
+  duration: number;
+  rounds: number;
+  warmup: number;
+  connections: number;
+  variants: string[];
+  pgAdminUrl: string;
+  /** NODE_PATH under which `sealed-audit` resolves to the built library. */
+  nodePath: string;
+  appScript: string;
+}
+
+interface RoundResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+interface Running {
+  variant: string;
+  child: ChildProcess;
+  port: number;
+}
+
+const BODY = JSON.stringify({
+  fullName: 'Jane Q. Example',
+  email: 'jane.example@example.com',
+  phone: '+44 20 7946 0958',
+  ssn: '123-45-6789',
+  notes: 'Allergic to penicillin; call her sister on +44 20 7946 0000',
+  ward: 'B4',
+});
+
+async function start(variant: string, env: NodeJS.ProcessEnv, options: HttpBenchOptions): Promise<Running> {
+  const child = spawn(process.execPath, [options.appScript], {
+    env: { ...process.env, ...env, BENCH_VARIANT: variant, NODE_PATH: options.nodePath, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let buffer = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = /listening (\d+)/.exec(buffer);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`bench-app (${variant}) exited with ${code} before listening`)));
+  });
+  return { variant, child, port };
+}
+
+async function load(port: number, seconds: number, connections: number): Promise<RoundResult> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/patients`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' },
+    body: BODY,
+    connections,
+    duration: seconds,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function stats(port: number): Promise<Record<string, unknown> | null> {
+  const res = await fetch(`http://127.0.0.1:${port}/__bench/stats`);
+  return (await res.json()) as Record<string, unknown> | null;
+}
+
+async function stop(running: Running): Promise<void> {
+  if (running.child.exitCode !== null) return;
+  running.child.kill('SIGTERM');
+  await once(running.child, 'exit');
+}
+
+/** Runs the benchmark and returns the Markdown report. */
+export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
+  const work = mkdtempSync(join(tmpdir(), 'sealed-audit-bench-'));
+  const database = `sa_bench_${process.pid}`;
+  const admin = new Client({ connectionString: options.pgAdminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${database}`);
+  const pgUrl = new URL(options.pgAdminUrl);
+  pgUrl.pathname = `/${database}`;
+  const env = { BENCH_SQLITE: join(work, 'audit.sqlite'), BENCH_PG_URL: pgUrl.toString(), BENCH_LOG_FILE: join(work, 'requests.log') };
+
+  const running: Running[] = [];
+  try {
+    for (const variant of options.variants) running.push(await start(variant, env, options));
+    const results = new Map<string, RoundResult[]>(options.variants.map((v) => [v, []]));
+    for (const server of running) await load(server.port, options.warmup, options.connections);
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const server of running) {
+        results.get(server.variant)?.push(await load(server.port, options.duration, options.connections));
+        // Let an async writer drain its backlog so it does not bill the next variant.
+        await stats(server.port);
+      }
+    }
+    const counters = new Map<string, Record<string, unknown> | null>();
+    for (const server of running) counters.set(server.variant, await stats(server.port));
+
+    const base = median((results.get(options.variants[0] ?? 'none') ?? []).map((r) => r.rps));
+    const rows = options.variants.map((variant) => {
+      const rounds = results.get(variant) ?? [];
+      const rps = median(rounds.map((r) => r.rps));
+      const counter = counters.get(variant);
+      const written = counter ? `${String(counter.written)} written, ${String(counter.dropped)} dropped, ${String(counter.queued)} queued` : '-';
+      return [
+        variant,
+        rps.toFixed(0),
+        ratio(rps, base),
+        median(rounds.map((r) => r.p50)).toFixed(1),
+        median(rounds.map((r) => r.p99)).toFixed(1),
+        rounds.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
+        written,
+      ];
+    });
+    return [
+      `### HTTP overhead (autocannon, ${options.connections} connections, ${options.rounds} × ${options.duration} s rounds after ${options.warmup} s warm-up, median)`,
+      '',
+      table(['variant', 'req/s', 'vs none', 'p50 ms', 'p99 ms', 'errors+non-2xx', 'audit writer'], rows),
+    ].join('\n');
+  } finally {
+    for (const server of running) await stop(server).catch(() => undefined);
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * `npm run bench`: every benchmark, each printing its baseline, the variant and the ratio, all
+ * measured in the same run on this machine. Not a test: nothing here asserts a speed.
+ *   --quick          short rounds (a smoke run, numbers are noisy)
+ *   --only=http,…    run some benchmarks only
+ *   --save           also write bench/results/<date>.md
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { machineLine } from './lib/bench-report';
+import { runHttpBench } from './http/run-http';
+import { runStoreBench } from './store/run-store';
+
+const repo = resolve(__dirname, '../..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (name: string) => !only || only.includes(name);
+
+async function main(): Promise<void> {
+  const sections = [machineLine()];
+  console.log(sections[0]);
+  if (wanted('http')) {
+    const report = await runHttpBench({
+      duration: quick ? 3 : 10,
+      rounds: quick ? 1 : 3,
+      warmup: quick ? 1 : 3,
+      connections: 100,
+      variants: ['none', 'pino', 'sqlite', 'postgres'],
+      pgAdminUrl: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      nodePath: join(repo, 'dist', 'bench-modules'),
+      appScript: join(__dirname, 'http', 'bench-app.js'),
+    });
+    console.log(`\n${report}`);
+    sections.push(report);
+  }
+  if (wanted('store')) {
+    const report = await runStoreBench({
+      entries: quick ? 5_000 : 20_000,
+      batchSize: 100,
+      rounds: quick ? 1 : 3,
+      pgAdminUrl: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    });
+    console.log(`\n${report}`);
+    sections.push(report);
+  }
+  if (args.includes('--save')) {
+    const dir = join(repo, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${new Date().toISOString().slice(0, 10)}.md`);
+    writeFileSync(file, `# Benchmarks\n\n${sections.join('\n\n')}\n`);
+    console.log(`\nsaved ${file}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
