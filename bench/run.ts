@@ -11,7 +11,8 @@ import { machineLine } from './lib/bench-report';
 import { runHttpBench } from './http/run-http';
 import { runStoreBench } from './store/run-store';
 
-const repo = resolve(__dirname, '../..');
+// Compiled to dist/bench/bench/run.js: the repository is three levels up.
+const repo = resolve(__dirname, '../../..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');

@@ -40,10 +40,10 @@ class StatsController {
   constructor(@Optional() private readonly audit?: AuditService) {}
 
   @Get('stats')
-  async stats(): Promise<unknown> {
-    if (!this.audit) return null;
+  async stats(): Promise<{ stats: unknown }> {
+    if (!this.audit) return { stats: null };
     await this.audit.flush();
-    return this.audit.stats();
+    return { stats: this.audit.stats() };
   }
 }
 

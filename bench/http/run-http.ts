@@ -87,7 +87,7 @@ async function load(port: number, seconds: number, connections: number): Promise
 
 async function stats(port: number): Promise<Record<string, unknown> | null> {
   const res = await fetch(`http://127.0.0.1:${port}/__bench/stats`);
-  return (await res.json()) as Record<string, unknown> | null;
+  return ((await res.json()) as { stats: Record<string, unknown> | null }).stats;
 }
 
 async function stop(running: Running): Promise<void> {
