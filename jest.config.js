@@ -6,8 +6,8 @@ const shared = {
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': '<rootDir>/jest.transformer.js' },
-  // @nestjs/* is ESM-only: let the transformer turn it into CommonJS (see jest.transformer.js).
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  // @nestjs/* and @faker-js/faker (tests only) are ESM-only: the transformer turns them into CommonJS (see jest.transformer.js).
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@faker-js)/)'],
   moduleNameMapper: {
     '^sealed-audit$': '<rootDir>/libs/sealed-audit/src/index.ts',
     '^sealed-audit/(.*)$': '<rootDir>/libs/sealed-audit/src/$1',
@@ -16,7 +16,12 @@ const shared = {
 
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      // test/**/*.property-spec.ts: generated-input (fast-check) suites that need no server.
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.property-spec.ts'],
+    },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60000 },
   ],
 };

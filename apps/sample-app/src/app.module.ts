@@ -1,5 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { AuditModule } from 'sealed-audit';
+import { LeakAlertsModule } from './audit/leak-alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { PatientsModule } from './patients/patients.module';
 
@@ -31,6 +32,7 @@ function storage(): { type: 'postgres'; url: string } | { type: 'sqlite'; databa
       useFactory: () => ({ storage: storage(), redaction: { hmacKey: hmacKey() } }),
       isGlobal: true,
     }),
+    LeakAlertsModule,
     AuthModule,
     PatientsModule,
   ],

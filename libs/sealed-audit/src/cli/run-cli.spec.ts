@@ -115,23 +115,23 @@ describe.each([
     expect((JSON.parse(limited.out) as Array<{ seq: number }>).map((entry) => entry.seq)).toEqual([4, 5]);
   });
 
-  it('verify: exit 1 naming chain, seq and kind after a row is edited, and a gap after one is deleted', async () => {
+  it('verify: exit 1 naming chain, seq and kind after a row is edited, and missing after one is deleted', async () => {
     await target.dropTriggers();
     await target.sql(`UPDATE audit_log SET action = 'x' WHERE chain_id = 'alpha' AND seq = 3`);
     await target.sql(`DELETE FROM audit_log WHERE chain_id = 'beta' AND seq = 2`);
 
     const result = await cli('verify', '--database', target.database);
     expect(result.code).toBe(1);
-    expect(result.out).toMatch(/alpha .*TAMPERED at seq 3: hash-mismatch/);
-    expect(result.out).toMatch(/beta .*TAMPERED at seq 3: gap \(entry 2 is missing\)/);
-    expect(result.out).toContain('First bad entry: chain "alpha" seq 3 (hash-mismatch)');
+    expect(result.out).toMatch(/alpha .*TAMPERED at seq 3: modified/);
+    expect(result.out).toMatch(/beta .*TAMPERED at seq 2: missing \(entry 2 is missing\)/);
+    expect(result.out).toContain('First bad entry: chain "alpha" seq 3 (modified)');
     expect(result.err).toContain('append-only triggers of audit_log are missing');
 
     const json = await cli('verify', '--database', target.database, '--json');
     expect(json.code).toBe(1);
     const report = JSON.parse(json.out) as VerificationReport;
-    expect(report.firstProblem).toMatchObject({ chainId: 'alpha', seq: 3, kind: 'hash-mismatch' });
-    expect(report.chains.find((chain) => chain.chainId === 'beta')?.problem).toMatchObject({ seq: 3, kind: 'gap' });
+    expect(report.firstProblem).toMatchObject({ chainId: 'alpha', seq: 3, kind: 'modified' });
+    expect(report.chains.find((chain) => chain.chainId === 'beta')?.problem).toMatchObject({ seq: 2, kind: 'missing' });
   });
 });
 

@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { type CliIo, EXIT_ERROR, EXIT_OK, processIo } from './cli-io';
+import { registerCheckpointCommand } from './checkpoint.command';
 import { registerInstallCommand } from './install.command';
+import { registerKeysCommand } from './keys.command';
+import { registerProveCommand } from './prove.command';
+import { registerVerifyProofCommand } from './verify-proof.command';
 import { registerShowCommand } from './show.command';
 import { registerVerifyCommand } from './verify.command';
 
@@ -37,7 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
 function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   // A new Command per run: commander keeps parsed state on the instance.
   const program = new Command('sealed-audit')
-    .description('Verify, inspect and install a sealed-audit trail (PostgreSQL or SQLite).')
+    .description('Verify, prove, checkpoint, inspect and install a sealed-audit trail (PostgreSQL or SQLite).')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => writeLines(io.out, text),
@@ -48,6 +52,10 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   registerVerifyCommand(program, io, setExitCode);
   registerShowCommand(program, io, setExitCode);
   registerInstallCommand(program, io, setExitCode);
+  registerCheckpointCommand(program, io, setExitCode);
+  registerProveCommand(program, io, setExitCode);
+  registerVerifyProofCommand(program, io, setExitCode);
+  registerKeysCommand(program, io, setExitCode);
   return program;
 }
 

@@ -31,6 +31,8 @@ export interface AuditErrorInfo {
   name: string;
   message: string;
   status?: number;
+  /** Stack-free details (a validation error's messages, extra response fields); redacted before storage. */
+  details?: unknown;
 }
 
 /** Request parts kept for the trail. They are references; the redactor copies what it keeps. */
@@ -55,6 +57,8 @@ export interface AuditEvent {
   http?: AuditHttpInfo;
   error?: AuditErrorInfo;
   request?: AuditRequestParts;
+  /** The response body of an audited route, kept only with `capture.response` (a reference; redacted by the writer). */
+  response?: { body: unknown; type?: Function };
   metadata?: Record<string, unknown>;
 }
 

@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  LEAK_POLICIES,
+  compileAllowList,
   consoleAuditLogger,
   recordManualEvent,
   type AuditedOptions,
+  type ExposureListener,
   type AuditLogger,
   type AuditWriterStats,
   type CapturedRequest,
@@ -16,7 +19,10 @@ export type AuditMiddleware = (req: IncomingMessage, res: ServerResponse, next: 
 /** An Express-compatible error middleware. */
 export type AuditErrorMiddleware = (error: unknown, req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
-/** Per-route options of {@link AuditTrail.audited}: `@Audited()` options plus the body's DTO class. */
+/**
+ * Per-route options of {@link AuditTrail.audited}: `@Audited()` options (including `leaks`,
+ * `allow` and `responseType`) plus the body's DTO class.
+ */
 export interface ExpressAuditedOptions extends AuditedOptions {
   /** The DTO class the body follows, so its `@PiiField`s apply to the plain `req.body`. */
   bodyType?: Function;
@@ -43,6 +49,9 @@ export interface AuditTrail {
   readonly errorHandler: AuditErrorMiddleware;
   /** A manual event; inside a request it takes that request's actor and request id. */
   record(event: ManualAuditEvent): void;
+  /** Subscribes to `pii.exposure` events (route, JSON paths, kinds, counts; never values). Returns the unsubscribe function. */
+  onExposure(listener: ExposureListener): () => void;
+  /** Resolves when everything queued so far (leak-check entries included) is committed. */
   flush(): Promise<void>;
   stats(): AuditWriterStats;
   /** Flushes and closes the store. */
@@ -60,10 +69,31 @@ export async function createAuditTrail(options: AuditOptions, logger: AuditLogge
     },
     audited: (routeOptions = {}) => {
       const { bodyType, ...audited } = routeOptions;
-      const route = Object.freeze({ options: Object.freeze(audited), ...(bodyType ? { bodyType } : {}) });
+      if (audited.leaks !== undefined && !LEAK_POLICIES.includes(audited.leaks)) {
+        throw new TypeError(`audited(): \`leaks\` must be one of ${LEAK_POLICIES.join(', ')} (got ${String(audited.leaks)}).`);
+      }
+      const allow = compileAllowList(audited.allow);
+      const route = Object.freeze({
+        options: Object.freeze(audited),
+        ...(bodyType ? { bodyType } : {}),
+        ...(audited.responseType ? { responseType: audited.responseType } : {}),
+        ...(allow ? { allow } : {}),
+      });
+      const watch = capture.watchesResponse(route);
       return (req, res, next) => {
         // Works even without the global middleware (then denials elsewhere are not seen).
-        capture.begin(req as CapturedRequest, res).route = route;
+        const context = capture.begin(req as CapturedRequest, res);
+        context.route = route;
+        if (watch) {
+          // `res.send(object)` goes through `res.json` too. The `mask` policy rewrites before sending.
+          const response = res as ServerResponse & { json?: (body: unknown) => unknown };
+          const json = response.json;
+          if (typeof json === 'function') {
+            response.json = function (this: unknown, body: unknown) {
+              return json.call(this, capture.responseBody(context, body));
+            };
+          }
+        }
         next();
       };
     },
@@ -73,7 +103,11 @@ export async function createAuditTrail(options: AuditOptions, logger: AuditLogge
       next(error);
     },
     record: (event) => writer.enqueue(recordManualEvent(event, capture)),
-    flush: () => writer.flush(),
+    onExposure: (listener) => runtime.exposures.on(listener),
+    flush: async () => {
+      await capture.idle();
+      await writer.flush();
+    },
     stats: () => writer.stats(),
     close: () => writer.close(),
   };

@@ -1,6 +1,6 @@
 import { Reflector } from '@nestjs/core';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
-import type { AuditedOptions, ResolvedAuditRoute } from '../core';
+import { compileAllowList, type AuditedOptions, type ResolvedAuditRoute } from '../core';
 import { AUDITED_METADATA, NO_AUDIT_METADATA } from './audit.constants';
 
 /** `RouteParamtypes.BODY` of @nestjs/common (route-paramtypes.enum): the `@Body()` parameter. */
@@ -29,8 +29,27 @@ export class AuditRouteResolver {
     const options = this.reflector.getAllAndOverride<AuditedOptions | undefined>(AUDITED_METADATA, [handler, controller]);
     if (!options) return null;
     const bodyType = bodyTypeOf(handler, controller);
-    return { options, ...(bodyType ? { bodyType } : {}) };
+    const responseType = options.responseType ?? returnTypeOf(handler, controller);
+    const allow = compileAllowList(options.allow);
+    return { options, ...(bodyType ? { bodyType } : {}), ...(responseType ? { responseType } : {}), ...(allow ? { allow } : {}) };
   }
+}
+
+/** Return types that say nothing about the shape of the response. */
+const OPAQUE_RETURN_TYPES = new Set<unknown>([Object, Array, String, Number, Boolean, Promise, Function, Symbol, BigInt, undefined]);
+
+/**
+ * The handler's declared return type (TypeScript emits `design:returntype` for decorated methods),
+ * when it is a class: `read(): PatientDto`. `Promise<PatientDto>` and interfaces emit only
+ * `Promise`/`Object`: declare `@Audited({ responseType })` for those.
+ */
+function returnTypeOf(handler: Function, controller: Function): Function | undefined {
+  const reflect = Reflect as unknown as { getMetadata?: (key: string, target: object, property?: string) => unknown };
+  const type = reflect.getMetadata?.('design:returntype', controller.prototype as object, handler.name);
+  if (typeof type !== 'function' || OPAQUE_RETURN_TYPES.has(type)) return undefined;
+  // Observable and other framework types are not response shapes.
+  if (type.name === 'Observable' || type.name === 'StreamableFile') return undefined;
+  return type;
 }
 
 /** The declared type of the handler's whole-body `@Body()` parameter, if it is a class. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { catchError, throwError, type Observable } from 'rxjs';
+import { catchError, map, throwError, type Observable } from 'rxjs';
 import type { CapturedRequest, RequestAuditContext } from '../core';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
 import type { AuditRouteResolver } from './audit-route.resolver';
@@ -7,9 +7,10 @@ import { AUDIT_ROUTE_RESOLVER } from './audit-route.tokens';
 import type { AuditRuntime } from '../runtime';
 
 /**
- * Marks audited routes (when the guard did not run first) and keeps the class, message and
- * status of an exception the handler threw; the event itself is built when the response ends,
- * with the final status. Subclass it and override `buildErrorInfo` to change what is kept.
+ * Marks audited routes (when the guard did not run first), keeps the class, message and status of
+ * an exception the handler threw, and hands the response body of audited routes to the leak check
+ * (`pii.exposure`; rewritten first under the `mask` policy). The event itself is built when the
+ * response ends, with the final status. Subclass it and override `buildErrorInfo` to change what is kept.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -26,11 +27,16 @@ export class AuditInterceptor implements NestInterceptor {
       const route = this.routes.resolve(context.getHandler(), context.getClass());
       if (route) audit.route = route;
     }
+    const onError = catchError((error: unknown) => {
+      this.buildErrorInfo(audit, error);
+      return throwError(() => error);
+    });
+    if (!audit.route || !this.runtime.capture.watchesResponse(audit.route)) return next.handle().pipe(onError);
+    // Audited route with a leak check (or `capture.response`): keep a reference to the body; the
+    // `mask` policy returns a rewritten copy here, before the response is sent.
     return next.handle().pipe(
-      catchError((error: unknown) => {
-        this.buildErrorInfo(audit, error);
-        return throwError(() => error);
-      }),
+      map((body: unknown) => this.runtime.capture.responseBody(audit, body)),
+      onError,
     );
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { recordManualEvent, type AuditWriterStats, type ManualAuditEvent } from '../core';
+import { recordManualEvent, type AuditWriterStats, type ExposureListener, type ManualAuditEvent } from '../core';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
 import type { AuditRuntime } from '../runtime';
 
@@ -23,9 +23,27 @@ export class AuditService implements OnApplicationShutdown {
     this.runtime.writer.enqueue(recordManualEvent(event, this.runtime.capture));
   }
 
-  /** Resolves when every event queued so far is committed (or the store is failing: see `stats()`). */
-  flush(): Promise<void> {
-    return this.runtime.writer.flush();
+  /**
+   * Resolves when every event queued so far is committed (or the store is failing: see `stats()`),
+   * including the `pii.exposure` entries of leak checks still running.
+   */
+  async flush(): Promise<void> {
+    await this.runtime.capture.idle();
+    await this.runtime.writer.flush();
+  }
+
+  /**
+   * Subscribes to `pii.exposure` events: an audited response carried PII that its response type does
+   * not declare. The event has the route, JSON paths, kinds and counts — never the values. Listeners
+   * run after the response is sent; a throw is logged, never propagated. Returns the unsubscribe function.
+   *
+   * @example
+   * onModuleInit() {
+   *   this.audit.onExposure((e) => this.alerts.warn(`${e.method} ${e.route} exposed ${e.total} PII value(s)`, e.findings));
+   * }
+   */
+  onExposure(listener: ExposureListener): () => void {
+    return this.runtime.exposures.on(listener);
   }
 
   /** Queue depth, entries and batches written, failures, drops. */

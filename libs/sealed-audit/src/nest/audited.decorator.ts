@@ -1,5 +1,5 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import type { AuditedOptions } from '../core';
+import { LEAK_POLICIES, compileAllowList, type AuditedOptions } from '../core';
 import { AUDITED_METADATA, NO_AUDIT_METADATA } from './audit.constants';
 
 /** Thrown at decoration time for options that cannot work. */
@@ -19,6 +19,10 @@ export class InvalidAuditedOptionsError extends Error {
  * @Audited({ action: 'patient.read', resource: 'patient', subject: (req) => req.params.id })
  * @Get(':id')
  * findOne(@Param('id') id: string) { … }
+ *
+ * @example
+ * // The response's undeclared PII is masked before it is sent; `contact.email` may leave as is.
+ * @Audited({ action: 'patient.export', leaks: 'mask', responseType: PatientExportDto, allow: ['contact.email'] })
  */
 export function Audited(options: AuditedOptions = {}): MethodDecorator & ClassDecorator {
   if (options.action !== undefined && (typeof options.action !== 'string' || options.action.trim() === '')) {
@@ -26,6 +30,17 @@ export function Audited(options: AuditedOptions = {}): MethodDecorator & ClassDe
   }
   if (options.subject !== undefined && typeof options.subject !== 'function') {
     throw new InvalidAuditedOptionsError('@Audited: `subject` must be a function of the request, e.g. `subject: (req) => req.params.id`.');
+  }
+  if (options.leaks !== undefined && !LEAK_POLICIES.includes(options.leaks)) {
+    throw new InvalidAuditedOptionsError(`@Audited: \`leaks\` must be one of ${LEAK_POLICIES.join(', ')} (got ${String(options.leaks)}).`);
+  }
+  if (options.responseType !== undefined && typeof options.responseType !== 'function') {
+    throw new InvalidAuditedOptionsError('@Audited: `responseType` must be the class the response follows, e.g. `responseType: PatientDto`.');
+  }
+  try {
+    compileAllowList(options.allow);
+  } catch (error) {
+    throw new InvalidAuditedOptionsError(`@Audited: ${error instanceof Error ? error.message : String(error)}`);
   }
   return applyDecorators(SetMetadata(AUDITED_METADATA, Object.freeze({ ...options })));
 }

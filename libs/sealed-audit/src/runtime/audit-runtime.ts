@@ -1,6 +1,20 @@
-import { AuditWriter, Redactor, RequestCapture, consoleAuditLogger, defaultChainId, type AuditLogger } from '../core';
+import { KeyObject } from 'node:crypto';
+import {
+  AuditWriter,
+  Checkpointer,
+  FileAnchorSink,
+  Redactor,
+  RequestCapture,
+  consoleAuditLogger,
+  createEd25519Signer,
+  defaultChainId,
+  type AnchorSink,
+  type AuditLogger,
+  type CheckpointSigner,
+} from '../core';
 import { createAuditStore } from '../typeorm';
-import type { AuditOptions } from './audit.options';
+import { ExposureEmitter, ExposureScanner, LEAK_POLICIES, type LeakPolicy } from '../core';
+import type { AuditCheckpointOptions, AuditOptions } from './audit.options';
 
 /** Thrown at start-up for module options that cannot work. */
 export class InvalidAuditOptionsError extends Error {
@@ -16,6 +30,10 @@ export interface AuditRuntime {
   readonly redactor: Redactor;
   readonly writer: AuditWriter;
   readonly capture: RequestCapture;
+  /** Present when `checkpoints` has a key or a signer. */
+  readonly checkpointer?: Checkpointer;
+  /** Subscribers of `pii.exposure` events (the leak check of audited responses). */
+  readonly exposures: ExposureEmitter;
 }
 
 /** Validates the options, opens the store (installing the schema if allowed) and starts the writer. */
@@ -26,8 +44,17 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
     log.warn('no redaction.hmacKey configured: `hash` pseudonyms use a per-process random key and will not correlate across restarts.');
   }
   const store = createAuditStore(options.storage);
+  const chainId = options.chainId ?? defaultChainId();
+  const checkpointer = createCheckpointer(options.checkpoints, store, log);
+  if (!checkpointer) {
+    log.warn(
+      'signed checkpoints are off (no checkpoints.privateKey or checkpoints.signer): the hash chain detects edited or removed entries, ' +
+        'but not a cut-off tail or a consistent rewrite of the whole trail. Create a key with `sealed-audit keys generate`.',
+    );
+  }
   const writer = new AuditWriter(store, redactor, {
-    chainId: options.chainId ?? defaultChainId(),
+    chainId,
+    ...(checkpointer ? { hooks: [checkpointer.hook] } : {}),
     ...(options.batch?.size !== undefined ? { batchSize: options.batch.size } : {}),
     ...(options.batch?.maxDelayMs !== undefined ? { maxDelayMs: options.batch.maxDelayMs } : {}),
     ...(options.batch?.maxQueue !== undefined ? { maxQueue: options.batch.maxQueue } : {}),
@@ -35,9 +62,22 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
     logger: log,
   });
   await writer.start();
+  if (checkpointer) {
+    try {
+      await checkpointer.start();
+    } catch (error) {
+      await writer.close().catch(() => undefined);
+      throw error;
+    }
+    checkpointer.track(chainId);
+  }
+  const exposures = new ExposureEmitter((message) => log.warn(message));
+  if (options.leaks?.onExposure) exposures.on(options.leaks.onExposure);
+  const leakPolicy: LeakPolicy = options.leaks?.policy ?? 'observe';
   const capture = new RequestCapture(
     (event) => writer.enqueue(event),
     {
+      leaks: { policy: leakPolicy, scanner: new ExposureScanner(redactor), emit: (exposure) => exposures.emit(exposure) },
       ...(options.actor ? { actor: options.actor } : {}),
       ...(options.capture ? { capture: options.capture } : {}),
       ...(options.deniedAction ? { deniedAction: options.deniedAction } : {}),
@@ -45,7 +85,66 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
     },
     (message) => log.warn(message),
   );
-  return { options, redactor, writer, capture };
+  return { options, redactor, writer, capture, exposures, ...(checkpointer ? { checkpointer } : {}) };
+}
+
+function createCheckpointer(options: AuditCheckpointOptions | undefined, store: ReturnType<typeof createAuditStore>, log: AuditLogger): Checkpointer | undefined {
+  if (!options || (options.privateKey === undefined && options.signer === undefined)) return undefined;
+  let signer: CheckpointSigner;
+  try {
+    signer = options.signer ?? createEd25519Signer(options.privateKey as string | KeyObject);
+  } catch (error) {
+    throw new InvalidAuditOptionsError(`\`checkpoints.privateKey\`: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const anchor: AnchorSink | undefined =
+    options.anchor === undefined ? undefined : 'file' in options.anchor ? new FileAnchorSink(options.anchor.file) : options.anchor;
+  try {
+    return new Checkpointer(store, {
+      signer,
+      ...(anchor ? { anchor } : {}),
+      ...(options.everyEntries !== undefined ? { everyEntries: options.everyEntries } : {}),
+      ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+      logger: log,
+    });
+  } catch (error) {
+    throw new InvalidAuditOptionsError(`\`checkpoints.signer\`: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function validateCheckpoints(checkpoints: AuditCheckpointOptions | undefined): void {
+  if (checkpoints === undefined) return;
+  if (!checkpoints || typeof checkpoints !== 'object') {
+    throw new InvalidAuditOptionsError('`checkpoints` must be an object, e.g. { privateKey: readFileSync("audit-signing.key", "utf8"), anchor: { file: "anchor.jsonl" } }.');
+  }
+  const { privateKey, signer, everyEntries, intervalMs, anchor } = checkpoints;
+  if (privateKey !== undefined && signer !== undefined) {
+    throw new InvalidAuditOptionsError('`checkpoints.privateKey` and `checkpoints.signer` exclude each other: give one.');
+  }
+  if (privateKey !== undefined && typeof privateKey !== 'string' && !(privateKey instanceof KeyObject)) {
+    throw new InvalidAuditOptionsError('`checkpoints.privateKey` must be a PEM string (-----BEGIN PRIVATE KEY-----) or a KeyObject.');
+  }
+  if (
+    signer !== undefined &&
+    (!signer || typeof signer !== 'object' || typeof signer.sign !== 'function' || typeof signer.keyId !== 'string' || signer.publicKey === undefined)
+  ) {
+    throw new InvalidAuditOptionsError('`checkpoints.signer` must be { keyId, publicKey, sign(message) → signature bytes }.');
+  }
+  if (everyEntries !== undefined && (!Number.isSafeInteger(everyEntries) || everyEntries < 1)) {
+    throw new InvalidAuditOptionsError(`\`checkpoints.everyEntries\` must be a positive integer (got ${String(everyEntries)}).`);
+  }
+  if (intervalMs !== undefined && (!Number.isSafeInteger(intervalMs) || intervalMs < 0)) {
+    throw new InvalidAuditOptionsError(`\`checkpoints.intervalMs\` must be a non-negative integer, 0 to turn the timer off (got ${String(intervalMs)}).`);
+  }
+  if (anchor !== undefined) {
+    const isSink = !!anchor && typeof anchor === 'object' && typeof (anchor as AnchorSink).write === 'function';
+    const isFile = !!anchor && typeof anchor === 'object' && typeof (anchor as { file?: unknown }).file === 'string' && (anchor as { file: string }).file.length > 0;
+    if (!isSink && !isFile) {
+      throw new InvalidAuditOptionsError('`checkpoints.anchor` must be { file: "<path of the anchor JSONL file>" } or an object with write(checkpoint).');
+    }
+  }
+  if (privateKey === undefined && signer === undefined && (anchor !== undefined || everyEntries !== undefined || intervalMs !== undefined)) {
+    throw new InvalidAuditOptionsError('`checkpoints` has settings but no `privateKey` or `signer`: nothing could sign. Add a key (sealed-audit keys generate) or remove `checkpoints`.');
+  }
 }
 
 function validate(options: AuditOptions): void {
@@ -63,7 +162,16 @@ function validate(options: AuditOptions): void {
   if (options.chainId !== undefined && (typeof options.chainId !== 'string' || options.chainId.length === 0 || options.chainId.length > 128)) {
     throw new InvalidAuditOptionsError('`chainId` must be a non-empty string of at most 128 characters.');
   }
-  const batch = options.batch ?? {};
+  if (options.leaks !== undefined) {
+    if (options.leaks === null || typeof options.leaks !== 'object') throw new InvalidAuditOptionsError('`leaks` must be an object such as { policy: "observe", onExposure }.');
+    if (options.leaks.policy !== undefined && !LEAK_POLICIES.includes(options.leaks.policy)) {
+      throw new InvalidAuditOptionsError(`\`leaks.policy\` must be one of ${LEAK_POLICIES.join(', ')} (got ${String(options.leaks.policy)}).`);
+    }
+    if (options.leaks.onExposure !== undefined && typeof options.leaks.onExposure !== 'function') {
+      throw new InvalidAuditOptionsError('`leaks.onExposure` must be a function (exposure) => void.');
+    }
+  }
+    const batch = options.batch ?? {};
   for (const key of ['size', 'maxDelayMs', 'maxQueue', 'closeTimeoutMs'] as const) {
     const value = batch[key];
     if (value !== undefined && (!Number.isInteger(value) || value < (key === 'maxDelayMs' || key === 'closeTimeoutMs' ? 0 : 1))) {
@@ -73,4 +181,5 @@ function validate(options: AuditOptions): void {
   if (batch.size !== undefined && batch.maxQueue !== undefined && batch.maxQueue < batch.size) {
     throw new InvalidAuditOptionsError('`batch.maxQueue` must be at least `batch.size`.');
   }
+  validateCheckpoints(options.checkpoints);
 }

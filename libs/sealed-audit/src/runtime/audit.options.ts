@@ -1,5 +1,7 @@
-import type { AuditActor, AuditRequest, CaptureOptions, RedactorOptions } from '../core';
+import type { KeyObject } from 'node:crypto';
+import type { AnchorSink, AuditActor, AuditRequest, CaptureOptions, CheckpointSigner, RedactorOptions } from '../core';
 import type { AuditStorageOptions } from '../typeorm/audit-storage.options';
+import type { ExposureListener, LeakPolicy } from '../core';
 
 /** Batching of the asynchronous writer. */
 export interface AuditBatchOptions {
@@ -11,6 +13,46 @@ export interface AuditBatchOptions {
   maxQueue?: number;
   /** How long shutdown keeps retrying a failing store before giving up, in ms. Default 5 000. */
   closeTimeoutMs?: number;
+}
+
+/**
+ * Signed checkpoints: RFC 6962 Merkle roots of each chain, signed with Ed25519, stored in
+ * `audit_checkpoint` and copied to an anchor outside the database. Off unless a key or a signer is
+ * given (a warning says so at start-up). Without them a hash chain cannot reveal a cut-off tail or
+ * a consistent rewrite by someone who controls the database.
+ *
+ * @example
+ * checkpoints: {
+ *   privateKey: readFileSync('/run/secrets/audit-signing.key', 'utf8'), // sealed-audit keys generate
+ *   anchor: { file: '/mnt/worm/audit-anchor.jsonl' },
+ * }
+ */
+export interface AuditCheckpointOptions {
+  /** Ed25519 private key, PKCS#8 PEM or a KeyObject. Exclusive with `signer`. */
+  privateKey?: string | KeyObject;
+  /** Signs through a KMS/HSM instead of a key in the process. Exclusive with `privateKey`. */
+  signer?: CheckpointSigner;
+  /** A checkpoint after this many new entries of a chain. Default 1000. */
+  everyEntries?: number;
+  /** A checkpoint of every chain of this process this often (also while idle), in ms. Default 60 000; 0 turns the timer off. */
+  intervalMs?: number;
+  /** Where checkpoints are copied outside the database: a sink, or `{ file }` for an fsync'd JSONL file. */
+  anchor?: AnchorSink | { file: string };
+}
+
+/**
+ * The leak check of audited responses: PII in a response field that the response type does not
+ * declare with `@PiiField` (and the route does not `allow`) raises a `pii.exposure` event — route,
+ * JSON paths, kinds and counts, never values — recorded in the trail and sent to subscribers.
+ *
+ * @example
+ * leaks: { policy: 'observe', onExposure: (e) => alerts.warn(`${e.method} ${e.route}: ${e.total} undeclared PII value(s)`) }
+ */
+export interface AuditLeakOptions {
+  /** `observe` (default): report only. `mask`: rewrite the response before it is sent, and report. `off`: no check. Routes can override it. */
+  policy?: LeakPolicy;
+  /** Called with every `pii.exposure` (after the response is sent). `AuditService.onExposure()` adds more listeners. */
+  onExposure?: ExposureListener;
 }
 
 /**
@@ -40,6 +82,10 @@ export interface AuditOptions {
   deniedAction?: string;
   /** Header carrying the request id in and out. Default `x-request-id`. */
   requestIdHeader?: string;
+  /** Signed checkpoints and their anchor. Off when absent (with a start-up warning). */
+  checkpoints?: AuditCheckpointOptions;
+  /** The leak check of audited responses (`pii.exposure`). Default `{ policy: 'observe' }`. */
+  leaks?: AuditLeakOptions;
 }
 
 /** The options of `AuditModule.forRoot()` (the same as {@link AuditOptions}). */

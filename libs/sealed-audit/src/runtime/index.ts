@@ -1,3 +1,3 @@
 export { createAuditRuntime, InvalidAuditOptionsError } from './audit-runtime';
 export type { AuditRuntime } from './audit-runtime';
-export type { AuditBatchOptions, AuditModuleOptions, AuditOptions } from './audit.options';
+export type { AuditBatchOptions, AuditCheckpointOptions, AuditModuleOptions, AuditOptions } from './audit.options';

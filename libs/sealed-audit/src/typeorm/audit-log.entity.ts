@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn, type ValueTransformer } from 'typeorm';
+import { AuditCheckpointEntity, AuditSigningKeyEntity } from './audit-checkpoint.entity';
 import { AUDIT_ENTRY_MAX_LENGTHS } from '../core/audit-event';
 
 /** Name of the table holding sealed entries. */
@@ -92,4 +93,4 @@ export class AuditLogEntity {
  * @example
  * TypeOrmModule.forRoot({ type: 'postgres', url, entities: [User, ...AUDIT_ENTITIES] });
  */
-export const AUDIT_ENTITIES = [AuditLogEntity];
+export const AUDIT_ENTITIES = [AuditLogEntity, AuditCheckpointEntity, AuditSigningKeyEntity];

@@ -1,8 +1,13 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { AUDIT_CHECKPOINT_TABLE, AUDIT_SIGNING_KEY_TABLE } from './audit-checkpoint.entity';
 import { AUDIT_LOG_COLUMN_LENGTHS as L, AUDIT_LOG_TABLE, AuditLogEntity } from './audit-log.entity';
 import { UnsupportedAuditDatabaseError } from './audit-store.errors';
 
-/** SQL dialects with an append-only schema. MariaDB/MySQL (SIGNAL SQLSTATE '45000') slots in here. */
+/**
+ * SQL dialects with an append-only schema. MariaDB/MySQL slots in here: one more `*SchemaSql`
+ * producing the three tables and, per table, BEFORE UPDATE / BEFORE DELETE triggers that
+ * `SIGNAL SQLSTATE '45000'` (see {@link AUDIT_APPEND_ONLY_TABLES} for the names).
+ */
 export type AuditSqlDialect = 'postgres' | 'sqlite';
 
 /** Where the audit table lives. */
@@ -19,6 +24,37 @@ export const AUDIT_LOG_GUARDS = {
   sqliteUpdateTrigger: 'audit_log_no_update',
   sqliteDeleteTrigger: 'audit_log_no_delete',
 } as const;
+
+/** Guards of `audit_checkpoint` (same protection as `audit_log`). */
+export const AUDIT_CHECKPOINT_GUARDS = {
+  postgresRowTrigger: 'audit_checkpoint_append_only',
+  postgresTruncateTrigger: 'audit_checkpoint_no_truncate',
+  sqliteUpdateTrigger: 'audit_checkpoint_no_update',
+  sqliteDeleteTrigger: 'audit_checkpoint_no_delete',
+} as const;
+
+/** Guards of `audit_signing_key`. */
+export const AUDIT_SIGNING_KEY_GUARDS = {
+  postgresRowTrigger: 'audit_signing_key_append_only',
+  postgresTruncateTrigger: 'audit_signing_key_no_truncate',
+  sqliteUpdateTrigger: 'audit_signing_key_no_update',
+  sqliteDeleteTrigger: 'audit_signing_key_no_delete',
+} as const;
+
+/** Trigger names of one append-only table. */
+export interface AppendOnlyGuards {
+  postgresRowTrigger: string;
+  postgresTruncateTrigger: string;
+  sqliteUpdateTrigger: string;
+  sqliteDeleteTrigger: string;
+}
+
+/** Every append-only table sealed-audit installs, with its trigger names. */
+export const AUDIT_APPEND_ONLY_TABLES: ReadonlyArray<{ table: string; guards: AppendOnlyGuards }> = [
+  { table: AUDIT_LOG_TABLE, guards: AUDIT_LOG_GUARDS },
+  { table: AUDIT_CHECKPOINT_TABLE, guards: AUDIT_CHECKPOINT_GUARDS },
+  { table: AUDIT_SIGNING_KEY_TABLE, guards: AUDIT_SIGNING_KEY_GUARDS },
+];
 
 /** The dialect of a DataSource, or {@link UnsupportedAuditDatabaseError}. */
 export function auditDialectOf(dataSource: DataSource): AuditSqlDialect {
@@ -104,8 +140,12 @@ export async function applyAuditSchema(runner: QueryRunner, dialect: AuditSqlDia
 export interface AuditSchemaStatus {
   /** The audit table exists. */
   table: boolean;
-  /** Every append-only trigger exists and is enabled. */
+  /** The checkpoint and signing-key tables exist. */
+  checkpointTables: boolean;
+  /** Every existing audit table has all its append-only triggers, enabled. */
   appendOnly: boolean;
+  /** Existing tables that miss a trigger (or whose trigger is disabled). */
+  unguarded: string[];
 }
 
 /**
@@ -116,31 +156,46 @@ export interface AuditSchemaStatus {
  */
 export async function inspectAuditSchema(dataSource: DataSource, options: AuditSchemaOptions = {}): Promise<AuditSchemaStatus> {
   const dialect = auditDialectOf(dataSource);
+  const found: Array<{ table: string; exists: boolean; guarded: boolean }> = [];
   if (dialect === 'sqlite') {
     const rows = (await dataSource.query(
-      `SELECT type, name FROM sqlite_master WHERE tbl_name = ? AND type IN ('table', 'trigger')`,
-      [AUDIT_LOG_TABLE],
-    )) as Array<{ type: string; name: string }>;
-    const triggers = new Set(rows.filter((row) => row.type === 'trigger').map((row) => row.name));
-    return {
-      table: rows.some((row) => row.type === 'table'),
-      appendOnly: triggers.has(AUDIT_LOG_GUARDS.sqliteUpdateTrigger) && triggers.has(AUDIT_LOG_GUARDS.sqliteDeleteTrigger),
-    };
+      `SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'trigger') AND tbl_name IN (?, ?, ?)`,
+      AUDIT_APPEND_ONLY_TABLES.map((t) => t.table),
+    )) as Array<{ type: string; name: string; tbl_name: string }>;
+    for (const { table, guards } of AUDIT_APPEND_ONLY_TABLES) {
+      const mine = rows.filter((row) => row.tbl_name === table);
+      const triggers = new Set(mine.filter((row) => row.type === 'trigger').map((row) => row.name));
+      found.push({
+        table,
+        exists: mine.some((row) => row.type === 'table'),
+        guarded: triggers.has(guards.sqliteUpdateTrigger) && triggers.has(guards.sqliteDeleteTrigger),
+      });
+    }
+  } else {
+    const schema = options.schema ?? auditSchemaOf(dataSource);
+    for (const { table, guards } of AUDIT_APPEND_ONLY_TABLES) {
+      const rows = (await dataSource.query(
+        `SELECT to_regclass($1) IS NOT NULL AS "table",
+                (SELECT count(*) FROM pg_trigger
+                  WHERE tgrelid = to_regclass($1) AND NOT tgisinternal
+                    AND tgname IN ($2, $3) AND tgenabled IN ('O', 'A'))::int AS "triggers"`,
+        [qualified(schema, table), guards.postgresRowTrigger, guards.postgresTruncateTrigger],
+      )) as Array<{ table: boolean; triggers: number }>;
+      found.push({ table, exists: rows[0]?.table === true, guarded: rows[0]?.triggers === 2 });
+    }
   }
-  const schema = options.schema ?? auditSchemaOf(dataSource);
-  const rows = (await dataSource.query(
-    `SELECT to_regclass($1) IS NOT NULL AS "table",
-            (SELECT count(*) FROM pg_trigger
-              WHERE tgrelid = to_regclass($1) AND NOT tgisinternal
-                AND tgname IN ($2, $3) AND tgenabled IN ('O', 'A'))::int AS "triggers"`,
-    [qualified(schema), AUDIT_LOG_GUARDS.postgresRowTrigger, AUDIT_LOG_GUARDS.postgresTruncateTrigger],
-  )) as Array<{ table: boolean; triggers: number }>;
-  const row = rows[0];
-  return { table: row?.table === true, appendOnly: row?.triggers === 2 };
+  const byName = (name: string) => found.find((t) => t.table === name);
+  const unguarded = found.filter((t) => t.exists && !t.guarded).map((t) => t.table);
+  return {
+    table: byName(AUDIT_LOG_TABLE)?.exists === true,
+    checkpointTables: byName(AUDIT_CHECKPOINT_TABLE)?.exists === true && byName(AUDIT_SIGNING_KEY_TABLE)?.exists === true,
+    appendOnly: found.some((t) => t.exists) && unguarded.length === 0,
+    unguarded,
+  };
 }
 
-function qualified(schema: string | undefined): string {
-  return schema ? `${quoteIdent(schema)}.${quoteIdent(AUDIT_LOG_TABLE)}` : quoteIdent(AUDIT_LOG_TABLE);
+function qualified(schema: string | undefined, table: string): string {
+  return schema ? `${quoteIdent(schema)}.${quoteIdent(table)}` : quoteIdent(table);
 }
 
 /** Double-quoted SQL identifier (PostgreSQL and SQLite share the rule). */
@@ -152,6 +207,8 @@ export function quoteIdent(name: string): string {
 function postgresSchemaSql(schema: string | undefined): string[] {
   const prefix = schema ? `${quoteIdent(schema)}.` : '';
   const table = `${prefix}${quoteIdent(AUDIT_LOG_TABLE)}`;
+  const checkpoints = `${prefix}${quoteIdent(AUDIT_CHECKPOINT_TABLE)}`;
+  const keys = `${prefix}${quoteIdent(AUDIT_SIGNING_KEY_TABLE)}`;
   const fn = `${prefix}${quoteIdent(AUDIT_LOG_GUARDS.postgresFunction)}`;
   const g = AUDIT_LOG_GUARDS;
   return [
@@ -187,10 +244,60 @@ BEGIN
     USING ERRCODE = '42501';
 END
 $fn$`,
+    ...postgresGuardSql(table, g, fn),
+    // Signed checkpoints (Merkle roots) and the public keys that signed them: append-only too.
+    `CREATE TABLE IF NOT EXISTS ${checkpoints} (
+  chain_id   varchar(${L.chainId}) COLLATE "C" NOT NULL,
+  seq        bigint NOT NULL,
+  v          smallint NOT NULL,
+  ts         timestamptz(3) NOT NULL,
+  tree_size  bigint NOT NULL,
+  root       char(64) NOT NULL,
+  head_hash  char(64) NOT NULL,
+  prev_hash  char(64) NOT NULL,
+  key_id     char(64) NOT NULL,
+  signature  varchar(128) NOT NULL,
+  hash       char(64) NOT NULL,
+  frontier   text NOT NULL,
+  CONSTRAINT audit_checkpoint_pkey PRIMARY KEY (chain_id, seq)
+)`,
+    ...postgresGuardSql(checkpoints, AUDIT_CHECKPOINT_GUARDS, fn),
+    `CREATE TABLE IF NOT EXISTS ${keys} (
+  key_id     char(64) NOT NULL,
+  algorithm  varchar(16) NOT NULL,
+  public_key text NOT NULL,
+  created_at timestamptz(3) NOT NULL,
+  CONSTRAINT audit_signing_key_pkey PRIMARY KEY (key_id)
+)`,
+    ...postgresGuardSql(keys, AUDIT_SIGNING_KEY_GUARDS, fn),
+  ];
+}
+
+function postgresGuardSql(table: string, g: AppendOnlyGuards, fn: string): string[] {
+  return [
     `CREATE OR REPLACE TRIGGER ${g.postgresRowTrigger} BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
     `CREATE OR REPLACE TRIGGER ${g.postgresTruncateTrigger} BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${g.postgresRowTrigger}`,
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${g.postgresTruncateTrigger}`,
+  ];
+}
+
+/**
+ * SQLite has no CREATE OR REPLACE TRIGGER: drop and create inside the install transaction. A
+ * DELETE trigger also disables SQLite's truncate optimization for `DELETE FROM <table>`.
+ */
+function sqliteGuardSql(table: string, name: string, g: AppendOnlyGuards): string[] {
+  return [
+    `DROP TRIGGER IF EXISTS ${g.sqliteUpdateTrigger}`,
+    `CREATE TRIGGER ${g.sqliteUpdateTrigger} BEFORE UPDATE ON ${table}
+BEGIN
+  SELECT RAISE(ABORT, '${name} is append-only: UPDATE is not allowed');
+END`,
+    `DROP TRIGGER IF EXISTS ${g.sqliteDeleteTrigger}`,
+    `CREATE TRIGGER ${g.sqliteDeleteTrigger} BEFORE DELETE ON ${table}
+BEGIN
+  SELECT RAISE(ABORT, '${name} is append-only: DELETE is not allowed');
+END`,
   ];
 }
 
@@ -220,17 +327,29 @@ function sqliteSchemaSql(): string[] {
     `CREATE INDEX IF NOT EXISTS audit_log_actor_id_idx ON ${table} (actor_id)`,
     `CREATE INDEX IF NOT EXISTS audit_log_subject_id_idx ON ${table} (subject_id)`,
     `CREATE INDEX IF NOT EXISTS audit_log_action_idx ON ${table} (action)`,
-    // SQLite has no CREATE OR REPLACE TRIGGER: drop and create inside the install transaction.
-    // A DELETE trigger also disables SQLite's truncate optimization for `DELETE FROM audit_log`.
-    `DROP TRIGGER IF EXISTS ${g.sqliteUpdateTrigger}`,
-    `CREATE TRIGGER ${g.sqliteUpdateTrigger} BEFORE UPDATE ON ${table}
-BEGIN
-  SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is not allowed');
-END`,
-    `DROP TRIGGER IF EXISTS ${g.sqliteDeleteTrigger}`,
-    `CREATE TRIGGER ${g.sqliteDeleteTrigger} BEFORE DELETE ON ${table}
-BEGIN
-  SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed');
-END`,
+    ...sqliteGuardSql(table, AUDIT_LOG_TABLE, g),
+    `CREATE TABLE IF NOT EXISTS ${quoteIdent(AUDIT_CHECKPOINT_TABLE)} (
+  chain_id   varchar(${L.chainId}) NOT NULL,
+  seq        bigint NOT NULL,
+  v          smallint NOT NULL,
+  ts         text NOT NULL,
+  tree_size  bigint NOT NULL,
+  root       char(64) NOT NULL,
+  head_hash  char(64) NOT NULL,
+  prev_hash  char(64) NOT NULL,
+  key_id     char(64) NOT NULL,
+  signature  varchar(128) NOT NULL,
+  hash       char(64) NOT NULL,
+  frontier   text NOT NULL,
+  PRIMARY KEY (chain_id, seq)
+)`,
+    ...sqliteGuardSql(quoteIdent(AUDIT_CHECKPOINT_TABLE), AUDIT_CHECKPOINT_TABLE, AUDIT_CHECKPOINT_GUARDS),
+    `CREATE TABLE IF NOT EXISTS ${quoteIdent(AUDIT_SIGNING_KEY_TABLE)} (
+  key_id     char(64) NOT NULL PRIMARY KEY,
+  algorithm  varchar(16) NOT NULL,
+  public_key text NOT NULL,
+  created_at text NOT NULL
+)`,
+    ...sqliteGuardSql(quoteIdent(AUDIT_SIGNING_KEY_TABLE), AUDIT_SIGNING_KEY_TABLE, AUDIT_SIGNING_KEY_GUARDS),
   ];
 }

@@ -49,3 +49,15 @@ export class UnsupportedAuditDatabaseError extends Error {
     this.name = 'UnsupportedAuditDatabaseError';
   }
 }
+
+/** The checkpoint tables are missing (a schema installed by an older release, with `install: false`). */
+export class AuditCheckpointTablesMissingError extends Error {
+  constructor() {
+    super(
+      'The tables audit_checkpoint and audit_signing_key do not exist, so checkpoints cannot be stored. Potential solutions:\n' +
+        '- install them as the table owner: `sealed-audit install --database <owner url>` (idempotent; it adds what is missing);\n' +
+        '- or set install: true when the application role may create tables.',
+    );
+    this.name = 'AuditCheckpointTablesMissingError';
+  }
+}

@@ -1,7 +1,12 @@
 export { AUDIT_ENTITIES, AUDIT_LOG_COLUMN_LENGTHS, AUDIT_LOG_TABLE, AuditLogEntity } from './audit-log.entity';
+export { AUDIT_CHECKPOINT_TABLE, AUDIT_SIGNING_KEY_TABLE, AuditCheckpointEntity, AuditSigningKeyEntity } from './audit-checkpoint.entity';
 export { fromAuditLogRow, toAuditLogRow } from './audit-log.mapper';
 export {
+  AUDIT_APPEND_ONLY_TABLES,
+  AUDIT_CHECKPOINT_GUARDS,
   AUDIT_LOG_GUARDS,
+  AUDIT_SIGNING_KEY_GUARDS,
+  type AppendOnlyGuards,
   auditDialectOf,
   auditSchemaSql,
   inspectAuditSchema,
@@ -18,6 +23,7 @@ export type {
   SqliteStorageOptions,
 } from './audit-storage.options';
 export {
+  AuditCheckpointTablesMissingError,
   AuditDataSourceNotInitializedError,
   AuditEntitiesMissingError,
   AuditSchemaMissingError,

@@ -16,6 +16,12 @@ describe('postgresRoleSetupSql', () => {
       'REVOKE ALL ON TABLE "audit"."audit_log" FROM "app ""x"""',
       'GRANT USAGE ON SCHEMA "audit" TO "app ""x"""',
       'GRANT SELECT, INSERT ON TABLE "audit"."audit_log" TO "app ""x"""',
+      'REVOKE ALL ON TABLE "audit"."audit_checkpoint" FROM PUBLIC',
+      'REVOKE ALL ON TABLE "audit"."audit_checkpoint" FROM "app ""x"""',
+      'GRANT SELECT, INSERT ON TABLE "audit"."audit_checkpoint" TO "app ""x"""',
+      'REVOKE ALL ON TABLE "audit"."audit_signing_key" FROM PUBLIC',
+      'REVOKE ALL ON TABLE "audit"."audit_signing_key" FROM "app ""x"""',
+      'GRANT SELECT, INSERT ON TABLE "audit"."audit_signing_key" TO "app ""x"""',
     ]);
   });
 

@@ -1,5 +1,4 @@
-import { AUDIT_LOG_TABLE } from './audit-log.entity';
-import { quoteIdent } from './audit-schema';
+import { AUDIT_APPEND_ONLY_TABLES, quoteIdent } from './audit-schema';
 
 /** Options of {@link postgresRoleSetupSql}. */
 export interface PostgresRoleSetupOptions {
@@ -26,15 +25,18 @@ export interface PostgresRoleSetupOptions {
  * // REVOKE ALL ON TABLE "public"."audit_log" FROM "app_user"
  * // GRANT USAGE ON SCHEMA "public" TO "app_user"
  * // GRANT SELECT, INSERT ON TABLE "public"."audit_log" TO "app_user"
+ * // … the same for audit_checkpoint and audit_signing_key (GRANT USAGE only once)
  */
 export function postgresRoleSetupSql(options: PostgresRoleSetupOptions): string[] {
   const role = quoteIdent(options.appRole);
   const schema = quoteIdent(options.schema ?? 'public');
-  const table = `${schema}.${quoteIdent(AUDIT_LOG_TABLE)}`;
-  return [
-    `REVOKE ALL ON TABLE ${table} FROM PUBLIC`,
-    `REVOKE ALL ON TABLE ${table} FROM ${role}`,
-    `GRANT USAGE ON SCHEMA ${schema} TO ${role}`,
-    `GRANT SELECT, INSERT ON TABLE ${table} TO ${role}`,
-  ];
+  return AUDIT_APPEND_ONLY_TABLES.flatMap(({ table: name }, index) => {
+    const table = `${schema}.${quoteIdent(name)}`;
+    return [
+      `REVOKE ALL ON TABLE ${table} FROM PUBLIC`,
+      `REVOKE ALL ON TABLE ${table} FROM ${role}`,
+      ...(index === 0 ? [`GRANT USAGE ON SCHEMA ${schema} TO ${role}`] : []),
+      `GRANT SELECT, INSERT ON TABLE ${table} TO ${role}`,
+    ];
+  });
 }

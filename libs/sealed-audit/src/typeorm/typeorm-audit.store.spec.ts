@@ -201,7 +201,7 @@ describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name'
     await store.append(sealChain(chainId, 2).entries);
     await installAuditSchema(store.dataSource);
     await installAuditSchema(store.dataSource);
-    expect(await inspectAuditSchema(store.dataSource)).toEqual({ table: true, appendOnly: true });
+    expect(await inspectAuditSchema(store.dataSource)).toEqual({ table: true, checkpointTables: true, appendOnly: true, unguarded: [] });
 
     const again = createAuditStore(storage);
     try {
@@ -284,7 +284,7 @@ describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name'
     await migrating.initialize();
     try {
       expect(await migrating.runMigrations()).toHaveLength(1);
-      expect(await inspectAuditSchema(migrating)).toEqual({ table: true, appendOnly: true });
+      expect(await inspectAuditSchema(migrating)).toEqual({ table: true, checkpointTables: true, appendOnly: true, unguarded: [] });
       await expect(migrating.undoLastMigration()).rejects.toThrow(/cannot be reverted/);
     } finally {
       await migrating.destroy();
@@ -318,7 +318,7 @@ describe('TypeOrmAuditStore on postgres with a schema', () => {
       )) as Array<{ n: number }>;
       expect(row?.n).toBe(3);
       await expect(store.dataSource.query(`TRUNCATE "audit trail".audit_log`)).rejects.toThrow(/append-only/);
-      expect(await inspectAuditSchema(store.dataSource)).toEqual({ table: true, appendOnly: true });
+      expect(await inspectAuditSchema(store.dataSource)).toEqual({ table: true, checkpointTables: true, appendOnly: true, unguarded: [] });
     } finally {
       await store.close();
     }

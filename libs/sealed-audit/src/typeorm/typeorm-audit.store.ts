@@ -1,10 +1,23 @@
-import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { type DataSource, type EntityManager, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
 import type { ChainHead, SealedEntry } from '../core/audit-event';
 import { type AuditReadOptions, type AuditStore, ChainConflictError } from '../core/audit-store.interface';
+import {
+  CheckpointConflictError,
+  type CheckpointReadOptions,
+  type CheckpointStore,
+  type StoredCheckpoint,
+  type StoredSigningKey,
+} from '../core/checkpoint/checkpoint-store.interface';
+import { AuditCheckpointEntity, AuditSigningKeyEntity } from './audit-checkpoint.entity';
 import { AUDIT_LOG_TABLE, AuditLogEntity } from './audit-log.entity';
 import { fromAuditLogRow, toAuditLogRow } from './audit-log.mapper';
 import { auditDialectOf, type AuditSqlDialect, inspectAuditSchema, installAuditSchema } from './audit-schema';
-import { AuditDataSourceNotInitializedError, AuditEntitiesMissingError, AuditSchemaMissingError } from './audit-store.errors';
+import {
+  AuditCheckpointTablesMissingError,
+  AuditDataSourceNotInitializedError,
+  AuditEntitiesMissingError,
+  AuditSchemaMissingError,
+} from './audit-store.errors';
 
 /** Options of {@link TypeOrmAuditStore}. */
 export interface TypeOrmAuditStoreOptions {
@@ -59,7 +72,7 @@ const singleConnectionQueues = new WeakMap<DataSource, Promise<unknown>>();
  * await store.append([sealed]);
  * const report = await verifyChains(store.read());
  */
-export class TypeOrmAuditStore implements AuditStore {
+export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
   private readonly install: boolean;
   private readonly ownsDataSource: boolean;
   private initializing: Promise<void> | undefined;
@@ -128,36 +141,122 @@ export class TypeOrmAuditStore implements AuditStore {
   }
 
   async *read(options: AuditReadOptions = {}): AsyncIterable<SealedEntry> {
-    const pageSize = options.pageSize ?? DEFAULT_READ_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-      throw new RangeError(`pageSize must be a positive integer, got ${String(pageSize)}`);
-    }
+    const pageSize = checkPageSize(options.pageSize);
     await this.init();
-    let after: { chainId: string; seq: number } | undefined;
+    for await (const row of this.keysetPages(AuditLogEntity, pageSize, options.chainId)) yield fromAuditLogRow(row);
+  }
+
+  /** Entries of one chain with `seq > afterSeq`, in seq order, page by page. */
+  async *readChain(chainId: string, afterSeq: number, pageSize = DEFAULT_READ_PAGE_SIZE): AsyncIterable<SealedEntry> {
+    await this.init();
+    let after = afterSeq;
     for (;;) {
       const cursor = after;
-      const rows = await this.exclusive(() => {
-        const query = this.dataSource
-          .getRepository(AuditLogEntity)
-          .createQueryBuilder('e')
-          .orderBy('e.chainId', 'ASC')
-          .addOrderBy('e.seq', 'ASC')
-          .limit(pageSize);
-        if (options.chainId !== undefined) query.andWhere('e.chainId = :chainId', { chainId: options.chainId });
-        if (cursor) {
-          // Row-value comparison: one index range scan on the primary key in both databases.
-          query.andWhere('(e.chainId, e.seq) > (:afterChain, :afterSeq)', {
-            afterChain: cursor.chainId,
-            afterSeq: cursor.seq,
-          });
-        }
-        return query.getMany();
-      });
+      const rows = await this.exclusive(() =>
+        this.rawRows(
+          AuditLogEntity,
+          this.dataSource
+            .getRepository(AuditLogEntity)
+            .createQueryBuilder('e')
+            .where('e.chainId = :chainId', { chainId })
+            .andWhere('e.seq > :after', { after: cursor })
+            .orderBy('e.seq', 'ASC')
+            .limit(pageSize),
+        ),
+      );
       for (const row of rows) yield fromAuditLogRow(row);
       const last = rows[rows.length - 1];
       if (!last || rows.length < pageSize) return;
-      after = { chainId: last.chainId, seq: Number(last.seq) };
+      after = Number(last.seq);
     }
+  }
+
+  /** Number of stored entries (for a progress bar). */
+  async countEntries(): Promise<number> {
+    await this.init();
+    return this.exclusive(() => this.dataSource.getRepository(AuditLogEntity).count());
+  }
+
+  /** Every chain id with at least one entry, in chain order. */
+  async listChainIds(): Promise<string[]> {
+    await this.init();
+    const rows = (await this.exclusive(() =>
+      this.dataSource.getRepository(AuditLogEntity).createQueryBuilder('e').select('DISTINCT e.chainId', 'chainId').orderBy('e.chainId', 'ASC').getRawMany(),
+    )) as Array<{ chainId: string }>;
+    return rows.map((row) => row.chainId);
+  }
+
+  async appendCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+    await this.init();
+    await this.requireCheckpointTables();
+    const row: AuditCheckpointEntity = {
+      chainId: checkpoint.chainId,
+      seq: checkpoint.seq,
+      v: checkpoint.v,
+      ts: checkpoint.ts,
+      treeSize: checkpoint.treeSize,
+      root: checkpoint.root,
+      headHash: checkpoint.headHash,
+      prevHash: checkpoint.prevHash,
+      keyId: checkpoint.keyId,
+      signature: checkpoint.signature,
+      hash: checkpoint.hash,
+      frontier: JSON.stringify(checkpoint.frontier),
+    };
+    try {
+      await this.exclusive(() =>
+        this.dataSource.createQueryBuilder().insert().into(AuditCheckpointEntity).values(row).updateEntity(false).execute(),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new CheckpointConflictError(checkpoint.chainId, error);
+      throw error;
+    }
+  }
+
+  async readLatestCheckpoint(chainId: string): Promise<StoredCheckpoint | null> {
+    await this.init();
+    if (!(await this.hasCheckpointTables())) return null;
+    const row = await this.exclusive(() =>
+      this.dataSource
+        .getRepository(AuditCheckpointEntity)
+        .createQueryBuilder('c')
+        .where('c.chainId = :chainId', { chainId })
+        .orderBy('c.seq', 'DESC')
+        .limit(1)
+        .getOne(),
+    );
+    return row ? fromCheckpointRow(row) : null;
+  }
+
+  async *readCheckpoints(options: CheckpointReadOptions = {}): AsyncIterable<StoredCheckpoint> {
+    const pageSize = checkPageSize(options.pageSize);
+    await this.init();
+    if (!(await this.hasCheckpointTables())) return;
+    for await (const row of this.keysetPages(AuditCheckpointEntity, pageSize, options.chainId)) yield fromCheckpointRow(row);
+  }
+
+  async registerSigningKey(key: { keyId: string; publicKey: string }): Promise<void> {
+    await this.init();
+    await this.requireCheckpointTables();
+    await this.exclusive(() =>
+      this.dataSource
+        .createQueryBuilder()
+        .insert()
+        .into(AuditSigningKeyEntity)
+        .values({ keyId: key.keyId, algorithm: 'ed25519', publicKey: key.publicKey, createdAt: new Date().toISOString() })
+        .orIgnore()
+        .updateEntity(false)
+        .execute(),
+    );
+  }
+
+  async readSigningKeys(): Promise<StoredSigningKey[]> {
+    await this.init();
+    if (!(await this.hasCheckpointTables())) return [];
+    const rows = await this.exclusive(() =>
+      this.dataSource.getRepository(AuditSigningKeyEntity).createQueryBuilder('k').orderBy('k.createdAt', 'ASC').addOrderBy('k.keyId', 'ASC').getMany(),
+    );
+    return rows.map((row) => ({ keyId: row.keyId.trim(), algorithm: row.algorithm, publicKey: row.publicKey, createdAt: row.createdAt }));
   }
 
   /**
@@ -194,6 +293,83 @@ export class TypeOrmAuditStore implements AuditStore {
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
+  /**
+   * Rows ordered by `(chain_id, seq)`, page by page. The cursor is `(chain, seq, rows already
+   * returned with that key)`, so a duplicated key (someone dropped the primary key and inserted
+   * a copy) is never skipped at a page boundary: verification must see every row.
+   */
+  private async *keysetPages<T extends AuditLogEntity | AuditCheckpointEntity>(
+    entity: new () => T,
+    pageSize: number,
+    chainId: string | undefined,
+  ): AsyncIterable<T> {
+    let cursor: { chainId: string; seq: number; seen: number } | undefined;
+    for (;;) {
+      const from = cursor;
+      const rows = (await this.exclusive(() => {
+        const query = this.dataSource
+          .getRepository(entity)
+          .createQueryBuilder('e')
+          .orderBy('e.chainId', 'ASC')
+          .addOrderBy('e.seq', 'ASC')
+          .limit(pageSize);
+        if (chainId !== undefined) query.andWhere('e.chainId = :chainId', { chainId });
+        if (from) {
+          // Row-value comparison: one index range scan on the primary key in both databases.
+          query.andWhere('(e.chainId, e.seq) >= (:afterChain, :afterSeq)', { afterChain: from.chainId, afterSeq: from.seq }).offset(from.seen);
+        }
+        return this.rawRows(entity, query);
+      })) as T[];
+      for (const row of rows) yield row;
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < pageSize) return;
+      const lastSeq = Number(last.seq);
+      let seen = 0;
+      for (let i = rows.length - 1; i >= 0 && rows[i]?.chainId === last.chainId && Number(rows[i]?.seq) === lastSeq; i -= 1) seen += 1;
+      if (from && from.chainId === last.chainId && from.seq === lastSeq) seen += from.seen;
+      cursor = { chainId: last.chainId, seq: lastSeq, seen };
+    }
+  }
+
+  /**
+   * Rows as entity-shaped objects WITHOUT TypeORM's entity hydration, which merges rows that share
+   * a primary key: a duplicated `(chain_id, seq)` must reach the verifier twice.
+   */
+  private async rawRows<T extends object>(entity: new () => T, query: SelectQueryBuilder<T>): Promise<T[]> {
+    const columns = this.dataSource.getMetadata(entity).columns;
+    query.select([]);
+    for (const column of columns) query.addSelect(`${query.alias}.${column.propertyName}`, column.propertyName);
+    const raw = (await query.getRawMany()) as Array<Record<string, unknown>>;
+    return raw.map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const column of columns) {
+        const value = row[column.propertyName];
+        const transformer = column.transformer;
+        out[column.propertyName] = transformer && !Array.isArray(transformer) ? transformer.from(value) : value;
+      }
+      return out as T;
+    });
+  }
+
+  private checkpointTables: Promise<boolean> | undefined;
+
+  private hasCheckpointTables(): Promise<boolean> {
+    this.checkpointTables ??= this.exclusive(() => inspectAuditSchema(this.dataSource)).then(
+      (status) => status.checkpointTables && this.dataSource.hasMetadata(AuditCheckpointEntity) && this.dataSource.hasMetadata(AuditSigningKeyEntity),
+    );
+    return this.checkpointTables;
+  }
+
+  private async requireCheckpointTables(): Promise<void> {
+    if (!this.dataSource.hasMetadata(AuditCheckpointEntity) || !this.dataSource.hasMetadata(AuditSigningKeyEntity)) {
+      throw new AuditEntitiesMissingError();
+    }
+    if (!(await this.hasCheckpointTables())) {
+      this.checkpointTables = undefined;
+      throw new AuditCheckpointTablesMissingError();
+    }
+  }
+
   /** One multi-row INSERT. `protected` so a subclass can, e.g., add a column it fills itself. */
   protected async insertRows(manager: EntityManager, rows: AuditLogEntity[]): Promise<void> {
     await manager
@@ -219,7 +395,7 @@ export class TypeOrmAuditStore implements AuditStore {
       if (this.install) {
         // Skipping an already complete schema lets a role without DDL rights start with the
         // default options once the owner has installed it.
-        if (!status.table || !status.appendOnly) await installAuditSchema(dataSource);
+        if (!status.table || !status.appendOnly || !status.checkpointTables) await installAuditSchema(dataSource);
       } else if (!status.table) {
         throw new AuditSchemaMissingError(dataSource.getMetadata(AuditLogEntity).tablePath || AUDIT_LOG_TABLE);
       }
@@ -259,6 +435,43 @@ export class TypeOrmAuditStore implements AuditStore {
     );
     return next;
   }
+}
+
+function checkPageSize(value: number | undefined): number {
+  const pageSize = value ?? DEFAULT_READ_PAGE_SIZE;
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+    throw new RangeError(`pageSize must be a positive integer, got ${String(pageSize)}`);
+  }
+  return pageSize;
+}
+
+function fromCheckpointRow(row: AuditCheckpointEntity): StoredCheckpoint {
+  let frontier: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(row.frontier);
+    if (Array.isArray(parsed)) frontier = parsed.map(String);
+  } catch {
+    // A damaged frontier only costs the checkpointer a re-read of the chain.
+  }
+  return {
+    v: Number(row.v) as 1,
+    chainId: row.chainId,
+    seq: Number(row.seq),
+    treeSize: Number(row.treeSize),
+    root: trimHex(row.root),
+    headHash: trimHex(row.headHash),
+    ts: row.ts,
+    prevHash: trimHex(row.prevHash),
+    keyId: trimHex(row.keyId),
+    hash: trimHex(row.hash),
+    signature: row.signature,
+    frontier,
+  };
+}
+
+/** char(64) pads on some databases; a hex column never has meaningful spaces. */
+function trimHex(value: string): string {
+  return typeof value === 'string' ? value.trimEnd() : value;
 }
 
 /** PostgreSQL 23505, SQLite primary key / unique constraint, MariaDB ER_DUP_ENTRY. */

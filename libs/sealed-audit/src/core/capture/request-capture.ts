@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditActor, AuditErrorInfo, AuditEvent, AuditOutcome } from '../audit-event';
+import type { AllowList, ExposureFinding, ExposureScanner, LeakPolicy, PiiExposure } from '../redaction/exposure-scanner';
 
 /** A request as the capture sees it: Node's, plus what Express/Nest add when present. */
 export type CapturedRequest = IncomingMessage & {
@@ -33,13 +34,31 @@ export interface AuditedOptions {
   resource?: string;
   /** The data subject (whose data), e.g. `(req) => req.params.id`. Read when the response ends. */
   subject?: (req: AuditRequest) => unknown;
+  /**
+   * Leak check of this route's response (default: the module's `leaks.policy`, itself `observe`):
+   * `observe` reports undeclared PII as a `pii.exposure` event, `mask` also rewrites the response
+   * before it is sent, `off` skips the check.
+   */
+  leaks?: LeakPolicy;
+  /** JSON paths of the response that may carry PII without being reported, e.g. `['contact.email', 'items[].phone']`. */
+  allow?: string[];
+  /**
+   * The class the response follows: its `@PiiField`s are intended output (not leaks), and they
+   * are applied when the response body is kept (`capture.response`). Nest reads the handler's
+   * declared return type when this is left out.
+   */
+  responseType?: Function;
 }
 
-/** A route's audit options resolved once, plus the declared body type. */
+/** A route's audit options resolved once, plus the declared body and response types. */
 export interface ResolvedAuditRoute {
   options: AuditedOptions;
   /** The handler's `@Body()` parameter type, used to find `@PiiField`s in a plain body. */
   bodyType?: Function;
+  /** `options.responseType`, or the handler's declared return type when it is a class. */
+  responseType?: Function;
+  /** `options.allow`, compiled. */
+  allow?: AllowList;
 }
 
 /** What is kept while a request runs. Exposed through `AsyncLocalStorage` for manual events. */
@@ -53,6 +72,10 @@ export interface RequestAuditContext {
   route?: ResolvedAuditRoute;
   /** The error that ended the request, when the framework told us. */
   error?: AuditErrorInfo;
+  /** The response body the handler returned (a reference), for the leak check and `capture.response`. */
+  response?: { body: unknown };
+  /** What the `mask` policy rewrote in the response (reported once the response ends). */
+  exposure?: ExposureFinding[];
   /** True once the request's own event was emitted. */
   recorded: boolean;
 }
@@ -64,6 +87,17 @@ export interface CaptureOptions {
   params?: boolean;
   /** Request headers; sensitive ones (authorization, cookie, x-api-key, …) are always redacted. */
   headers?: boolean;
+  /** The response body of audited routes (redacted with the response type's `@PiiField`s). Default `false`. */
+  response?: boolean;
+}
+
+/** The leak check as the capture runs it (compiled by the runtime from the `leaks` option). */
+export interface CaptureLeakOptions {
+  /** Policy of routes that do not set their own. */
+  policy: LeakPolicy;
+  scanner: ExposureScanner;
+  /** Delivers an exposure to subscribers (the trail entry is recorded by the capture itself). */
+  emit: (exposure: PiiExposure) => void;
 }
 
 /** Options of {@link RequestCapture}. */
@@ -75,7 +109,12 @@ export interface RequestCaptureOptions {
   deniedAction?: string;
   /** Header carrying the request id in and out. Default `x-request-id`. */
   requestIdHeader?: string;
+  /** The leak check of audited responses; without it no response is looked at. */
+  leaks?: CaptureLeakOptions;
 }
+
+/** Action of the trail entry that records a `pii.exposure`. */
+export const PII_EXPOSURE_ACTION = 'pii.exposure';
 
 const CONTEXT = Symbol('sealed-audit:request-context');
 const REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
@@ -92,6 +131,8 @@ export class RequestCapture {
   private readonly capture: Required<CaptureOptions>;
   private readonly deniedAction: string;
   private readonly requestIdHeader: string;
+  private readonly leaks: CaptureLeakOptions | undefined;
+  private readonly pendingScans = new Set<Promise<void>>();
 
   constructor(
     private readonly sink: (event: AuditEvent) => void,
@@ -99,9 +140,45 @@ export class RequestCapture {
     private readonly onError: (message: string) => void = () => undefined,
   ) {
     this.actorOf = compileActor(options.actor);
-    this.capture = { body: true, query: true, params: true, headers: true, ...options.capture };
+    this.capture = { body: true, query: true, params: true, headers: true, response: false, ...options.capture };
     this.deniedAction = options.deniedAction ?? 'access.denied';
     this.requestIdHeader = (options.requestIdHeader ?? 'x-request-id').toLowerCase();
+    this.leaks = options.leaks;
+  }
+
+  /** The leak policy of a route (its own, or the module's). `off` when no leak check is configured. */
+  leakPolicyOf(route: ResolvedAuditRoute): LeakPolicy {
+    if (!this.leaks) return 'off';
+    return route.options.leaks ?? this.leaks.policy;
+  }
+
+  /** True when the response body of this route must be seen (leak check or `capture.response`): resolve once per route. */
+  watchesResponse(route: ResolvedAuditRoute): boolean {
+    return this.capture.response || this.leakPolicyOf(route) !== 'off';
+  }
+
+  /**
+   * Called with the body an audited handler returns (Nest interceptor, Express `res.json`);
+   * returns the body to send. `observe` keeps a reference and scans it after the response is sent;
+   * `mask` rewrites undeclared PII now (copy-on-write: the handler's objects are not modified).
+   */
+  responseBody(context: RequestAuditContext, body: unknown): unknown {
+    const route = context.route;
+    if (!route) return body;
+    const policy = this.leakPolicyOf(route);
+    if (policy === 'mask' && this.leaks) {
+      const result = this.leaks.scanner.mask(body, route.responseType, route.allow);
+      if (result.findings.length > 0) context.exposure = result.findings;
+      context.response = { body: result.body };
+      return result.body;
+    }
+    if (policy === 'observe' || this.capture.response) context.response = { body };
+    return body;
+  }
+
+  /** Resolves once every leak scan started so far has reported (for `flush()` and tests). */
+  async idle(): Promise<void> {
+    while (this.pendingScans.size > 0) await Promise.all([...this.pendingScans]);
   }
 
   /** Starts tracking a request: request id (echoed back), timing, and the end-of-response hook. */
@@ -154,12 +231,88 @@ export class RequestCapture {
   private end(context: RequestAuditContext): void {
     if (context.recorded) return;
     context.recorded = true;
+    let event: AuditEvent | undefined;
     try {
-      const event = this.buildEvent(context);
+      event = this.buildEvent(context);
       if (event) this.sink(event);
     } catch (error) {
       // The audit side effect must never break the host: log the class only (messages may hold values).
       this.onError(`could not capture an audit event (${error instanceof Error ? error.name : typeof error})`);
+    }
+    if (event && context.route && this.leaks) this.checkLeaks(context, event);
+  }
+
+  private checkLeaks(context: RequestAuditContext, event: AuditEvent): void {
+    const route = context.route as ResolvedAuditRoute;
+    const policy = this.leakPolicyOf(route);
+    if (context.exposure) {
+      this.reportExposure(event, context.exposure, 'mask');
+      return;
+    }
+    if (policy !== 'observe' || !context.response) return;
+    const { body } = context.response;
+    const leaks = this.leaks as CaptureLeakOptions;
+    // The response is already sent: scan on a later turn of the event loop, never on the response path.
+    const scan = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        try {
+          const findings = leaks.scanner.scan(body, route.responseType, route.allow);
+          if (findings.length > 0) this.reportExposure(event, findings, 'observe');
+        } catch (error) {
+          this.onError(`could not scan a response for PII (${error instanceof Error ? error.name : typeof error})`);
+        } finally {
+          resolve();
+        }
+      });
+    });
+    this.pendingScans.add(scan);
+    void scan.then(() => this.pendingScans.delete(scan));
+  }
+
+  /** Records the exposure in the trail (an entry with action `pii.exposure`) and tells subscribers. */
+  private reportExposure(request: AuditEvent, findings: ExposureFinding[], policy: 'observe' | 'mask'): void {
+    const http = request.http;
+    const exposure: PiiExposure = {
+      type: 'pii.exposure',
+      timestamp: new Date(),
+      requestId: request.requestId ?? '',
+      method: http?.method ?? 'GET',
+      route: http?.route ?? '(unmatched)',
+      action: request.action,
+      status: http?.status ?? 0,
+      policy,
+      masked: policy === 'mask',
+      findings,
+      total: findings.reduce((sum, finding) => sum + finding.count, 0),
+    };
+    const event: AuditEvent = {
+      timestamp: exposure.timestamp,
+      action: PII_EXPOSURE_ACTION,
+      // A masked response kept the PII in: the prevention worked. An observed one let it out.
+      outcome: exposure.masked ? 'success' : 'failure',
+      metadata: {
+        route: `${exposure.method} ${exposure.route}`,
+        routeAction: exposure.action,
+        policy,
+        masked: exposure.masked,
+        total: exposure.total,
+        findings: findings.map((finding) => ({ ...finding })),
+      },
+    };
+    if (http) event.http = { method: http.method, route: http.route, status: http.status, durationMs: http.durationMs };
+    if (request.actor) event.actor = request.actor;
+    if (request.resource) event.resource = request.resource;
+    if (request.subjectId) event.subjectId = request.subjectId;
+    if (request.requestId) event.requestId = request.requestId;
+    try {
+      this.sink(event);
+    } catch (error) {
+      this.onError(`could not record a pii.exposure event (${error instanceof Error ? error.name : typeof error})`);
+    }
+    try {
+      this.leaks?.emit(exposure);
+    } catch (error) {
+      this.onError(`could not deliver a pii.exposure event (${error instanceof Error ? error.name : typeof error})`);
     }
   }
 
@@ -207,6 +360,9 @@ export class RequestCapture {
         ...(this.capture.headers ? { headers: req.headers } : {}),
         ...(route.bodyType ? { bodyType: route.bodyType } : {}),
       };
+      if (this.capture.response && context.response) {
+        event.response = { body: context.response.body, ...(route.responseType ? { type: route.responseType } : {}) };
+      }
     }
     return event;
   }
@@ -252,15 +408,41 @@ function clientIp(req: CapturedRequest): string | undefined {
   return typeof req.ip === 'string' ? req.ip : req.socket?.remoteAddress;
 }
 
-/** Name, message and HTTP status of an error thrown by a handler (HttpException-like or not). */
+/**
+ * Name, message and HTTP status of an error thrown by a handler (HttpException-like or not), plus
+ * its stack-free details when it carries more than a message (a validation error's list of
+ * messages, extra response fields). All of it passes the redactor before it is stored.
+ */
 export function describeError(error: unknown): AuditErrorInfo {
   if (error instanceof Error) {
-    const withStatus = error as Error & { getStatus?: () => number; status?: unknown; statusCode?: unknown };
+    const withStatus = error as Error & { getStatus?: () => number; getResponse?: () => unknown; status?: unknown; statusCode?: unknown };
     let status: number | undefined;
-    if (typeof withStatus.getStatus === 'function') status = withStatus.getStatus();
-    else if (typeof withStatus.status === 'number') status = withStatus.status;
-    else if (typeof withStatus.statusCode === 'number') status = withStatus.statusCode;
-    return { name: error.constructor?.name || error.name, message: error.message, ...(status !== undefined ? { status } : {}) };
+    let details: unknown;
+    try {
+      if (typeof withStatus.getStatus === 'function') status = withStatus.getStatus();
+      else if (typeof withStatus.status === 'number') status = withStatus.status;
+      else if (typeof withStatus.statusCode === 'number') status = withStatus.statusCode;
+      if (typeof withStatus.getResponse === 'function') details = detailsOf(withStatus.getResponse());
+    } catch {
+      // A hostile error object: keep what could be read.
+    }
+    return {
+      name: error.constructor?.name || error.name,
+      message: String(error.message),
+      ...(status !== undefined ? { status } : {}),
+      ...(details !== undefined ? { details } : {}),
+    };
   }
   return { name: typeof error, message: String(error) };
+}
+
+/** An HttpException's response object, when it says more than `{ statusCode, error, message: string }`. */
+function detailsOf(response: unknown): unknown {
+  if (response === null || typeof response !== 'object' || Array.isArray(response)) return undefined;
+  const record = response as Record<string, unknown>;
+  const extra = Object.keys(record).filter((key) => key !== 'statusCode' && key !== 'error' && !(key === 'message' && typeof record.message === 'string'));
+  if (extra.length === 0) return undefined;
+  const details: Record<string, unknown> = {};
+  for (const key of extra) details[key] = record[key];
+  return details;
 }

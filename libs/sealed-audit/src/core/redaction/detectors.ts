@@ -1,23 +1,61 @@
+import { isIPv6 } from 'node:net';
+
 /**
- * Value detectors for PII inside free text that nobody declared (error messages, paths, notes).
- * This release ships a small, validated set; each match replaces only its span.
+ * Value detectors: PII inside free text that nobody declared (notes, error messages, paths,
+ * headers, response bodies). Each detector is a regular expression that proposes candidates and a
+ * validator that rejects look-alikes (Luhn for cards, mod-97 for IBANs, area/group/serial for SSNs,
+ * digit counts and date shapes for phone numbers). Only the matched span is replaced.
+ *
+ * Speed: a text is looked at once for cheap features (length, digit count, `@`, `:`), and only the
+ * detectors those features allow run their expression. Every built-in expression is linear (a
+ * candidate can only start at a boundary and its quantifiers are bounded).
  */
 export interface PiiDetector {
+  /** What a match is: shown in markers (`[REDACTED:<kind>]`), exposure reports and the redaction summary. */
   kind: string;
-  /** A global regular expression; every match is a candidate. */
+  /** Proposes candidates; made global if it is not. */
   pattern: RegExp;
-  /** Rejects candidates that only look like PII (e.g. a 16-digit number that fails Luhn). */
-  validate?: (match: string) => boolean;
+  /**
+   * Rejects a candidate that only looks like PII. `text` and `index` give the surroundings
+   * (boundaries, context words). Must not throw; a throw counts as "not PII".
+   */
+  validate?: (match: string, text: string, index: number) => boolean;
+  /** The capture group that holds the PII (default: the whole match), e.g. only the token after `Bearer `. */
+  group?: number;
+  /** At least this many ASCII digits in the text, or the detector is skipped (a cheap pre-check). */
+  minDigits?: number;
+  /** The text must contain this substring, or the detector is skipped (a cheap pre-check). */
+  needs?: string;
+  /**
+   * Every match contains this character at most `before` characters after its start (`@` of an
+   * e-mail address): the expression then runs only near each occurrence instead of over the whole text.
+   */
+  anchor?: { char: string; before: number };
+  /** What to store instead of a match. Default `redact` (`ip` defaults to `mask`). */
+  strategy?: DetectorStrategy;
 }
 
-/** Luhn checksum over the digits of `text`. */
+/** What a detector match becomes: a marker, a kind-aware mask, or a keyed pseudonym. */
+export type DetectorStrategy = 'redact' | 'mask' | 'hash';
+
+/** A validated match: `[start, end)` in the text. */
+export interface PiiMatch {
+  kind: string;
+  start: number;
+  end: number;
+  /** Index of the detector in the list that found it (the replacement strategy is looked up by it). */
+  detector: number;
+}
+
+/** Luhn checksum over the digits of `text` (13–19 digits). */
 export function luhnValid(text: string): boolean {
-  const digits = text.replace(/\D/g, '');
-  if (digits.length < 13 || digits.length > 19) return false;
   let sum = 0;
+  let count = 0;
   let double = false;
-  for (let i = digits.length - 1; i >= 0; i -= 1) {
-    let digit = digits.charCodeAt(i) - 48;
+  for (let i = text.length - 1; i >= 0; i -= 1) {
+    let digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) continue;
+    count += 1;
     if (double) {
       digit *= 2;
       if (digit > 9) digit -= 9;
@@ -25,37 +63,318 @@ export function luhnValid(text: string): boolean {
     sum += digit;
     double = !double;
   }
-  return sum % 10 === 0;
+  return count >= 13 && count <= 19 && sum % 10 === 0;
 }
 
-/** US SSN: area 001–899 except 666, group 01–99, serial 0001–9999. */
+/** US SSN `AAA-GG-SSSS` (or with spaces): area 001–899 except 666, group 01–99, serial 0001–9999. */
 export function ssnValid(text: string): boolean {
-  const [area, group, serial] = text.split('-');
-  if (!area || !group || !serial) return false;
+  const parts = text.split(/[- ]/);
+  if (parts.length !== 3) return false;
+  const [area, group, serial] = parts as [string, string, string];
+  if (area.length !== 3 || group.length !== 2 || serial.length !== 4) return false;
   const a = Number(area);
   return a > 0 && a !== 666 && a < 900 && Number(group) > 0 && Number(serial) > 0;
 }
 
-export const DEFAULT_DETECTORS: readonly PiiDetector[] = [
-  { kind: 'email', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g },
-  { kind: 'card', pattern: /\b(?:\d[ -]?){12,18}\d\b/g, validate: luhnValid },
-  { kind: 'ssn', pattern: /\b\d{3}-\d{2}-\d{4}\b/g, validate: ssnValid },
-  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g },
-];
+/** IBAN length per country (the ISO 13616 IBAN registry). */
+const IBAN_LENGTHS: Readonly<Record<string, number>> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22,
+  CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22,
+  GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HN: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IR: 26, IS: 26, IT: 27,
+  JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19,
+  MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24,
+  RS: 22, RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24,
+  TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+};
+
+/** IBAN: known country, its exact length, and ISO 7064 mod-97 = 1. Spaces are ignored. */
+export function ibanValid(text: string): boolean {
+  const iban = text.replace(/ /g, '').toUpperCase();
+  const expected = IBAN_LENGTHS[iban.slice(0, 2)];
+  if (expected === undefined || iban.length !== expected || !/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(iban)) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (let i = 0; i < rearranged.length; i += 1) {
+    const code = rearranged.charCodeAt(i);
+    const value = code >= 65 ? code - 55 : code - 48;
+    remainder = (value > 9 ? remainder * 100 + value : remainder * 10 + value) % 97;
+  }
+  return remainder === 1;
+}
+
+function digitCount(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) count += 1;
+  }
+  return count;
+}
+
+function isWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+/** A date-like run (dd-mm-yyyy, yyyy-mm-dd, dd.mm.yyyy) that a phone pattern could swallow. */
+const DATE_INSIDE = /(?:^|\D)(?:\d{1,2}[.-]\d{1,2}[.-](?:19|20)\d{2}|(?:19|20)\d{2}[.-]\d{1,2}[.-]\d{1,2})(?:\D|$)/;
+
+/**
+ * Phone numbers: international (`+44 20 7946 0958`, `+1 (555) 013-8842`, `0044 …`) with 8–15
+ * digits, and national formats with separators (`(555) 013-8842`, `555-013-8842`, `020 7946 0958`,
+ * `06 12 34 56 78`, `030 12345678`) with 9–12 digits. Not: dates, times, bare digit runs (ids).
+ */
+export function phoneValid(match: string, text: string, index: number): boolean {
+  const before = index > 0 ? text.charCodeAt(index - 1) : 32;
+  if (isWordChar(before) || before === 43 /* + */ || before === 46 /* . */ || before === 47 /* / */) return false;
+  const after = text.charCodeAt(index + match.length);
+  if (after === 58 /* : */ || after === 47 /* / */ || (after === 46 && isDigit(text.charCodeAt(index + match.length + 1)))) return false;
+  const digits = digitCount(match);
+  const international = match.charCodeAt(0) === 43 || match.startsWith('00');
+  if (international ? digits < 8 || digits > 15 : digits < 9 || digits > 12) return false;
+  return !DATE_INSIDE.test(match);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** Words after which a dotted quad is a version or a section number, not an address. */
+const VERSION_CONTEXT = /(?:version|ver\.?|release|v|section|sec\.|§|chapter|clause|step|figure|table|oid)\s*$/i;
+
+/** IPv4 with octets 0–255 and no leading zeros, not part of a longer dotted number or a version. */
+export function ipv4Valid(match: string, text: string, index: number): boolean {
+  const before = index > 0 ? text.charCodeAt(index - 1) : 32;
+  if (before === 46 || isWordChar(before)) return false;
+  const end = index + match.length;
+  if (text.charCodeAt(end) === 46 && isDigit(text.charCodeAt(end + 1))) return false;
+  if (isWordChar(text.charCodeAt(end))) return false;
+  for (const octet of match.split('.')) {
+    if (octet.length > 1 && octet.charCodeAt(0) === 48) return false;
+    if (Number(octet) > 255) return false;
+  }
+  return !VERSION_CONTEXT.test(text.slice(Math.max(0, index - 12), index));
+}
+
+/** IPv6 (full, compressed or IPv4-mapped), on word boundaries; `::` alone is not an address. */
+export function ipv6Valid(match: string, text: string, index: number): boolean {
+  const before = index > 0 ? text.charCodeAt(index - 1) : 32;
+  if (isWordChar(before) || before === 58) return false;
+  const after = text.charCodeAt(index + match.length);
+  if (isWordChar(after) || after === 58) return false;
+  if (match === '::' || !/[0-9A-Fa-f]/.test(match)) return false;
+  return isIPv6(match);
+}
+
+/**
+ * The local part must start on a boundary (keeps the expression linear on long runs of letters),
+ * and `password@host` inside `scheme://user:password@host` is the URL's user-info, not an address.
+ */
+function emailValid(_match: string, text: string, index: number): boolean {
+  if (index === 0) return true;
+  const before = text.charAt(index - 1);
+  if (/[A-Za-z0-9._%+-]/.test(before)) return false;
+  if (before === ':') {
+    const scheme = text.lastIndexOf('//', index);
+    if (scheme !== -1 && !/[\s/]/.test(text.slice(scheme + 2, index))) return false;
+  }
+  return true;
+}
+
+/** A payment card: Luhn-valid, 13–19 digits, and not starting with 0 (no card issuer number does). */
+export function cardValid(match: string): boolean {
+  return match.charCodeAt(0) !== 48 && luhnValid(match);
+}
+
+const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
+/** Date shapes a birth date is written in. */
+export const DATE_PATTERN_SOURCE = `(?:\\d{4}-\\d{1,2}-\\d{1,2}|\\d{1,2}[./-]\\d{1,2}[./-]\\d{2,4}|\\d{1,2}(?:st|nd|rd|th)?\\s+(?:${MONTHS})\\.?,?\\s+\\d{4}|(?:${MONTHS})\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4})`;
+const DATE_ONLY = new RegExp(`^\\s*${DATE_PATTERN_SOURCE}(?:[T ][0-9:.]+Z?)?\\s*$`, 'i');
+
+/** True when the whole value is a date (used for values under a birth-date key such as `born` or `birthday`). */
+export function isDateLike(text: string): boolean {
+  return text.length <= 40 && DATE_ONLY.test(text);
+}
+
+/**
+ * The built-in detectors, in priority order (an earlier one wins when two matches start at the
+ * same place; overlapping matches are merged, so no half of a value survives).
+ */
+export const BUILT_IN_DETECTORS = [
+  // `scheme://user:password@host`: only the user-info is replaced (before `email` would see `password@host`).
+  { kind: 'url-credentials', pattern: /\/\/([^\s/?#@:]{1,256}:[^\s/?#@]{0,256})@/g, group: 1, needs: '://' },
+  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, needs: 'eyJ' },
+  {
+    kind: 'api-key',
+    pattern:
+      /\b(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,99}|A(?:KIA|SIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}|xox[abprs]-[A-Za-z0-9-]{10,255}|glpat-[A-Za-z0-9_-]{20,64}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36})\b/g,
+  },
+  { kind: 'bearer-token', pattern: /\b[Bb]earer\s+([A-Za-z0-9._~+/=-]{8,4096})/g, group: 1, needs: 'earer' },
+  {
+    kind: 'email',
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g,
+    validate: emailValid,
+    needs: '@',
+    anchor: { char: '@', before: 64 },
+  },
+  { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g, validate: ibanValid, minDigits: 4 },
+  { kind: 'card', pattern: /\b(?:\d[ -]?){12,18}\d\b/g, validate: cardValid, minDigits: 13 },
+  { kind: 'ssn', pattern: /\b\d{3}([- ])\d{2}\1\d{4}\b/g, validate: ssnValid, minDigits: 9 },
+  {
+    kind: 'phone',
+    pattern:
+      /(?:\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,6}|\b00[1-9]\d{0,2}(?:[ .-]?\d{1,5}){2,6}|\(\d{2,5}\)[ .-]?\d{2,5}(?:[ .-]?\d{2,5}){1,3}|\b0[1-9]\d{0,3}(?:[ .-]\d{2,8}){1,4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b/g,
+    validate: phoneValid,
+    minDigits: 8,
+  },
+  { kind: 'ip', pattern: /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/g, validate: ipv4Valid, minDigits: 4, strategy: 'mask' },
+  { kind: 'ip', pattern: /(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?/g, validate: ipv6Valid, needs: ':', strategy: 'mask' },
+  {
+    kind: 'date-of-birth',
+    pattern: new RegExp(
+      `\\b(?:born(?:\\s+on)?|dob|d\\.o\\.b\\.?|date\\s+of\\s+birth|birth\\s*date|birthday|b-?day|geboren(?:\\s+am)?|n[ée]e?\\s+le)\\b\\W{0,3}\\s*(${DATE_PATTERN_SOURCE})`,
+      'gi',
+    ),
+    group: 1,
+    minDigits: 4,
+  },
+] as const satisfies readonly PiiDetector[];
+
+/** Kinds of the built-in detectors: the keys of the `redaction.detectors` option. */
+export type BuiltInDetectorKind = (typeof BUILT_IN_DETECTORS)[number]['kind'];
+
+export const BUILT_IN_DETECTOR_KINDS: readonly BuiltInDetectorKind[] = [...new Set(BUILT_IN_DETECTORS.map((detector) => detector.kind))];
+
+/** The default set (every built-in detector). */
+export const DEFAULT_DETECTORS: readonly PiiDetector[] = BUILT_IN_DETECTORS;
+
+/**
+ * A list of detectors compiled for one redactor: global expressions, the pre-check thresholds.
+ * Finds every validated match in a text.
+ */
+export class DetectorSet {
+  readonly detectors: readonly PiiDetector[];
+  private readonly maxMinDigits: number;
+  private readonly minLength: number;
+
+  constructor(detectors: readonly PiiDetector[]) {
+    this.detectors = detectors.map((detector) => {
+      // `d` (match indices) locates a capture group exactly; only detectors with a group pay for it.
+      const flags = `${detector.pattern.flags}${detector.pattern.global ? '' : 'g'}${detector.group !== undefined && !detector.pattern.hasIndices ? 'd' : ''}`;
+      return flags === detector.pattern.flags ? detector : { ...detector, pattern: new RegExp(detector.pattern.source, flags) };
+    });
+    this.maxMinDigits = Math.max(0, ...this.detectors.map((detector) => detector.minDigits ?? 0));
+    // The shortest built-in match is 6 characters (`a@b.io`); custom detectors lower it to 1.
+    this.minLength = detectors.every((detector) => BUILT_IN_SET.has(detector)) ? 6 : 1;
+  }
+
+  /** Validated, non-overlapping matches in text order (overlaps merged), or `null` when none. */
+  find(text: string): PiiMatch[] | null {
+    if (text.length < this.minLength) return null;
+    let digits = -1;
+    let found: PiiMatch[] | null = null;
+    for (let d = 0; d < this.detectors.length; d += 1) {
+      const detector = this.detectors[d] as PiiDetector;
+      if (detector.needs !== undefined && text.indexOf(detector.needs) === -1) continue;
+      if (detector.minDigits !== undefined) {
+        if (digits === -1) digits = countDigitsUpTo(text, this.maxMinDigits);
+        if (digits < detector.minDigits) continue;
+      }
+      const pattern = detector.pattern;
+      const anchor = detector.anchor;
+      pattern.lastIndex = 0;
+      let anchorAt = anchor ? text.indexOf(anchor.char) : 0;
+      let match: RegExpExecArray | null;
+      for (;;) {
+        if (anchor) {
+          if (anchorAt === -1) break;
+          pattern.lastIndex = Math.max(pattern.lastIndex, anchorAt - anchor.before);
+        }
+        match = pattern.exec(text);
+        if (match === null) break;
+        if (anchor) {
+          if (match.index > anchorAt) {
+            // No match around this occurrence: move to the next occurrence at or after this match.
+            anchorAt = text.indexOf(anchor.char, Math.max(anchorAt + 1, match.index));
+            pattern.lastIndex = match.index;
+            continue;
+          }
+          anchorAt = text.indexOf(anchor.char, match.index + match[0].length);
+        }
+        const whole = match[0];
+        if (whole.length === 0) {
+          pattern.lastIndex += 1;
+          continue;
+        }
+        let valid: boolean;
+        try {
+          valid = !detector.validate || detector.validate(whole, text, match.index);
+        } catch {
+          valid = false;
+        }
+        if (!valid) {
+          // Retry just after this start: a shorter candidate may begin inside the rejected one.
+          pattern.lastIndex = match.index + 1;
+          continue;
+        }
+        let start = match.index;
+        let end = start + whole.length;
+        if (detector.group !== undefined) {
+          const span = match.indices?.[detector.group];
+          if (!span || span[1] <= span[0]) continue;
+          [start, end] = span;
+        }
+        (found ??= []).push({ kind: detector.kind, start, end, detector: d });
+      }
+    }
+    if (found === null || found.length === 1) return found;
+    return mergeOverlaps(found);
+  }
+}
+
+const BUILT_IN_SET = new Set<PiiDetector>(BUILT_IN_DETECTORS);
+
+function countDigitsUpTo(text: string, limit: number): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++count >= limit) return count;
+  }
+  return count;
+}
+
+function mergeOverlaps(matches: PiiMatch[]): PiiMatch[] {
+  matches.sort((a, b) => a.start - b.start || a.detector - b.detector);
+  const merged: PiiMatch[] = [];
+  for (const match of matches) {
+    const last = merged[merged.length - 1];
+    if (last && match.start < last.end) {
+      if (match.end > last.end) last.end = match.end;
+    } else merged.push({ ...match });
+  }
+  return merged;
+}
+
+const DEFAULT_SET = new DetectorSet(DEFAULT_DETECTORS);
 
 /**
  * Replaces every validated match with `[REDACTED:<kind>]`. Returns the input itself when nothing
- * matched (no allocation on the common path).
+ * matched (no allocation on the common path). `Redactor.redactText` applies the configured
+ * per-kind strategies instead.
  */
-export function scrubText(text: string, detectors: readonly PiiDetector[] = DEFAULT_DETECTORS): string {
-  let result = text;
-  for (const detector of detectors) {
-    detector.pattern.lastIndex = 0;
-    if (!detector.pattern.test(result)) continue;
-    detector.pattern.lastIndex = 0;
-    result = result.replace(detector.pattern, (match) =>
-      !detector.validate || detector.validate(match) ? `[REDACTED:${detector.kind}]` : match,
-    );
+export function scrubText(text: string, detectors: readonly PiiDetector[] | DetectorSet = DEFAULT_SET): string {
+  const set = detectors instanceof DetectorSet ? detectors : detectors === DEFAULT_DETECTORS ? DEFAULT_SET : new DetectorSet(detectors);
+  const matches = set.find(text);
+  if (matches === null) return text;
+  return replaceMatches(text, matches, (match) => `[REDACTED:${match.kind}]`);
+}
+
+/** Rebuilds `text` with each match replaced. */
+export function replaceMatches(text: string, matches: readonly PiiMatch[], replace: (match: PiiMatch, value: string) => string): string {
+  let out = '';
+  let at = 0;
+  for (const match of matches) {
+    out += text.slice(at, match.start) + replace(match, text.slice(match.start, match.end));
+    at = match.end;
   }
-  return result;
+  return out + text.slice(at);
 }

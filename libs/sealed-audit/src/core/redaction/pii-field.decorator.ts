@@ -1,13 +1,30 @@
-/** What the redactor does with a value. */
-export type PiiStrategy = 'redact' | 'mask' | 'hash' | 'omit';
+/** A built-in strategy: what the redactor does with a value. */
+export type PiiStrategyName = 'redact' | 'mask' | 'hash' | 'omit';
 
-export const PII_STRATEGIES: readonly PiiStrategy[] = ['redact', 'mask', 'hash', 'omit'];
+/**
+ * A strategy of your own. It receives the raw value and returns what to store (JSON-able;
+ * `undefined` drops the field). Its result still passes the value detectors, and if it throws the
+ * value is redacted. Recorded as `custom:<kind>` in the entry's `redactions` summary.
+ *
+ * @example
+ * @PiiField({ kind: 'date-of-birth', strategy: (value) => String(value).slice(0, 4) }) // keep the year
+ */
+export type PiiStrategyFunction = (value: unknown, context: { kind?: string; key: string }) => unknown;
+
+/** What the redactor does with a declared value: a built-in strategy or a function. */
+export type PiiStrategy = PiiStrategyName | PiiStrategyFunction;
+
+export const PII_STRATEGIES: readonly PiiStrategyName[] = ['redact', 'mask', 'hash', 'omit'];
 
 /** Options of {@link PiiField}. */
 export interface PiiFieldOptions {
   /** Default `redact`: the value is replaced by a fixed marker. */
   strategy?: PiiStrategy;
-  /** What the value is (`email`, `phone`, …); shown in the marker, e.g. `[REDACTED:email]`. */
+  /**
+   * What the value is (`email`, `phone`, `card`, …): named in the marker (`[REDACTED:email]`) and
+   * the summary, and chooses the mask (`email` keeps the first letter and the TLD, `card` the last
+   * 4 digits, `phone` the last 2, `ip` the network).
+   */
   kind?: string;
 }
 
@@ -43,10 +60,13 @@ export class InvalidPiiFieldError extends Error {
  */
 export function PiiField(options: PiiFieldOptions = {}): PropertyDecorator {
   const strategy = options.strategy ?? 'redact';
-  if (!PII_STRATEGIES.includes(strategy)) {
+  if (typeof strategy !== 'function' && !PII_STRATEGIES.includes(strategy)) {
     throw new InvalidPiiFieldError(
-      `@PiiField: unknown strategy "${String(strategy)}". Use one of: ${PII_STRATEGIES.join(', ')}.`,
+      `@PiiField: unknown strategy "${String(strategy)}". Use one of: ${PII_STRATEGIES.join(', ')}, or a function (value) => stored value.`,
     );
+  }
+  if (options.kind !== undefined && (typeof options.kind !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(options.kind))) {
+    throw new InvalidPiiFieldError(`@PiiField: kind must be 1–64 letters, digits, ".", "_" or "-" (got ${JSON.stringify(String(options.kind))}).`);
   }
   return (target: object, propertyKey: string | symbol) => {
     if (typeof propertyKey !== 'string') {

@@ -1,5 +1,7 @@
 import { getPiiFieldDeclarations, type PiiFieldDeclaration } from './pii-field.decorator';
 
+const MAX_MEMOIZED_KEYS = 1_000;
+
 /** How one property of a DTO is treated. */
 export interface FieldRule {
   /** Set when the property is declared with `@PiiField`. */
@@ -28,7 +30,9 @@ export class RedactionPlan {
     if (rule === undefined) {
       const nested = nestedRule(this.type, key);
       rule = nested.nested ? nested : null;
-      this.undeclared.set(key, rule);
+      // Keys come from requests: a hostile body must not grow the memo without bound. Past the cap,
+      // answers are computed each time (correct, only slower), never guessed.
+      if (this.undeclared.size < MAX_MEMOIZED_KEYS) this.undeclared.set(key, rule);
     }
     return rule ?? undefined;
   }

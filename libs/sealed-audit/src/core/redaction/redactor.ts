@@ -1,9 +1,23 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../audit-event';
-import { DEFAULT_DETECTORS, scrubText, type PiiDetector } from './detectors';
+import {
+  BUILT_IN_DETECTORS,
+  BUILT_IN_DETECTOR_KINDS,
+  DetectorSet,
+  isDateLike,
+  replaceMatches,
+  type BuiltInDetectorKind,
+  type DetectorStrategy,
+  type PiiDetector,
+  type PiiMatch,
+} from './detectors';
+import { mask } from './masks';
 import type { PiiStrategy } from './pii-field.decorator';
 import { getRedactionPlan, type RedactionPlan } from './redaction-plan';
-import { compileSensitiveKeyMatcher } from './sensitive-keys';
+import { compileBirthKeyMatcher, compileSensitiveKeyMatcher } from './sensitive-keys';
+
+/** Per built-in detector: `false` turns it off, `true` keeps its default, a strategy changes what a match becomes. */
+export type DetectorSettings = Partial<Record<BuiltInDetectorKind, boolean | DetectorStrategy>>;
 
 /** Redaction options (module option `redaction`). */
 export interface RedactorOptions {
@@ -14,104 +28,196 @@ export interface RedactorOptions {
   hmacKey?: string | Buffer;
   /** More key names to always redact, on top of the built-in list (password, token, cookie, …). */
   sensitiveKeys?: string[];
+  /**
+   * Built-in value detectors: all on, matches redacted (`[REDACTED:<kind>]`) except `ip`, which is
+   * masked to its network (`203.0.113.*`). The client address (`http.ip`) follows the `ip` setting.
+   *
+   * @example
+   * detectors: { ip: false }            // keep IP addresses as they are
+   * detectors: { email: 'hash', phone: 'mask', iban: false }
+   */
+  detectors?: DetectorSettings;
+  /** Your own detectors, run after the built-in ones (e.g. a patient number format). */
+  customDetectors?: PiiDetector[];
   /** Deeper structures are cut with a `[Truncated:depth]` marker. Default 8. */
   maxDepth?: number;
   /** Longer arrays keep this many items plus a marker. Default 100. */
   maxArrayLength?: number;
   /** Longer strings are cut with a marker. Default 2048. */
   maxStringLength?: number;
+  /** Objects with more keys keep this many plus a `[Truncated]` key. Default 200. */
+  maxKeys?: number;
+  /** Values (objects, arrays, scalars) kept from one input at most; the rest become `[Truncated:size]`. Default 10 000. */
+  maxNodes?: number;
 }
+
+/**
+ * Where a value was changed and how: `"request.body.email" → "hash:email"`. Paths name array
+ * items `[]` (one line for all items); the label is `<strategy>:<kind>` (`redact`, `mask`, `hash`,
+ * `omit`, `custom`), several kinds in one text are joined with `,`. Never holds a value.
+ */
+export type RedactionReport = Map<string, string>;
+
+/** Most lines one report keeps (a hostile body must not grow the entry without bound). */
+export const MAX_REPORT_LINES = 200;
 
 /** Marker of the `redact` strategy. */
 export function redactedMarker(kind?: string): string {
   return kind ? `[REDACTED:${kind}]` : '[REDACTED]';
 }
 
+export { mask } from './masks';
+
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+interface WalkState {
+  seen: Set<object>;
+  nodes: number;
+  report: RedactionReport | undefined;
+  /** Path segments (`request.body`, `.email`, `[]`), kept only when a report is wanted. */
+  path: string[];
+}
 
 /**
  * Turns captured values into JSON that holds no raw PII: `@PiiField` declarations of the DTO
- * class first, then sensitive key names, then value detectors on every remaining string.
- * Never throws on odd input (cycles, Buffers, BigInt, Maps, deep nesting): it summarizes instead.
+ * class first, then sensitive key names, then value detectors on every remaining string (and key).
+ * Never throws on odd input (cycles, Buffers, BigInt, Maps, deep nesting, hostile getters): it
+ * summarizes instead.
  *
  * @example
  * const redactor = new Redactor({ hmacKey: process.env.AUDIT_HMAC_KEY });
- * redactor.redact(req.body, CreatePatientDto); // { email: 'hmac:…', ssn: '[REDACTED]', … }
+ * redactor.redact(req.body, CreatePatientDto); // { email: 'hmac-sha256:…', ssn: '[REDACTED:ssn]', … }
  */
 export class Redactor {
   /** First 8 hex digits of SHA-256(key): tells which key made a pseudonym, reveals nothing of it. */
   readonly hmacKeyId: string;
   /** True when no key was configured and a per-process random one is in use. */
   readonly ephemeralKey: boolean;
+  /** @internal The compiled detectors (shared with the exposure scanner). */
+  readonly detectorSet: DetectorSet;
+  /** @internal Strategy per detector of {@link detectorSet}, index-aligned. */
+  readonly detectorStrategies: readonly DetectorStrategy[];
+  /** @internal */
+  readonly isSensitiveKey: (key: string) => boolean;
+  /** @internal */
+  readonly isBirthKey: (key: string) => boolean;
+  /** Strategy of the `ip` kind (client address, IPs in text); `false` when IPs are kept. */
+  readonly ipStrategy: DetectorStrategy | false;
+  /** Strategy of date-of-birth values found by key context; `false` when that detector is off. */
+  readonly birthDateStrategy: DetectorStrategy | false;
   private readonly hmacKey: Buffer;
-  private readonly isSensitiveKey: (key: string) => boolean;
-  private readonly detectors: readonly PiiDetector[];
   private readonly maxDepth: number;
   private readonly maxArrayLength: number;
   private readonly maxStringLength: number;
+  private readonly maxKeys: number;
+  private readonly maxNodes: number;
+  /** Longest text the detectors look at (longer ones are cut first: detection stays O(limit)). */
+  private readonly scanLimit: number;
+  private readonly keyMemo = new Map<string, string>();
+  private readonly replaceMatch = (match: PiiMatch, value: string): string => this.replacement(this.detectorStrategies[match.detector] ?? 'redact', match.kind, value);
 
   constructor(options: RedactorOptions = {}) {
     const key = options.hmacKey;
-    if (key !== undefined && (typeof key === 'string' ? key.length === 0 : key.length === 0)) {
+    if (key !== undefined && (typeof key === 'string' ? key.length === 0 : !Buffer.isBuffer(key) || key.length === 0)) {
       throw new InvalidRedactionOptionsError('redaction.hmacKey is empty. Give at least 32 random bytes, or leave it out for a per-process key.');
     }
     this.ephemeralKey = key === undefined;
     this.hmacKey = key === undefined ? randomBytes(32) : Buffer.isBuffer(key) ? key : Buffer.from(key, 'utf8');
     this.hmacKeyId = createHash('sha256').update(this.hmacKey).digest('hex').slice(0, 8);
-    if (options.sensitiveKeys !== undefined && !Array.isArray(options.sensitiveKeys)) {
+    if (options.sensitiveKeys !== undefined && (!Array.isArray(options.sensitiveKeys) || options.sensitiveKeys.some((k) => typeof k !== 'string'))) {
       throw new InvalidRedactionOptionsError('redaction.sensitiveKeys must be an array of key names, e.g. ["diagnosis"].');
     }
     this.isSensitiveKey = compileSensitiveKeyMatcher(options.sensitiveKeys ?? []);
-    this.detectors = DEFAULT_DETECTORS;
+    this.isBirthKey = compileBirthKeyMatcher();
+    const { detectors, strategies } = compileDetectors(options.detectors, options.customDetectors);
+    this.detectorSet = new DetectorSet(detectors);
+    this.detectorStrategies = strategies;
+    this.ipStrategy = settingOf(options.detectors, 'ip');
+    this.birthDateStrategy = settingOf(options.detectors, 'date-of-birth');
     this.maxDepth = positive(options.maxDepth, 8, 'maxDepth');
     this.maxArrayLength = positive(options.maxArrayLength, 100, 'maxArrayLength');
     this.maxStringLength = positive(options.maxStringLength, 2048, 'maxStringLength');
+    this.maxKeys = positive(options.maxKeys, 200, 'maxKeys');
+    this.maxNodes = positive(options.maxNodes, 10_000, 'maxNodes');
+    this.scanLimit = this.maxStringLength + 512;
   }
 
   /**
    * Redacts any value. `type` is the declared DTO class (used when `value` is a plain object,
-   * e.g. `req.body` before validation); a class instance brings its own class.
+   * e.g. `req.body` before validation); a class instance brings its own class. With `report`, every
+   * change is noted under `path` (see {@link RedactionReport}).
    */
-  redact(value: unknown, type?: Function): JsonValue {
+  redact(value: unknown, type?: Function, report?: RedactionReport, path = '$'): JsonValue {
     const plan = type ? getRedactionPlan(type) : undefined;
-    return this.walk(value, plan, 0, new Set());
+    const state: WalkState = { seen: new Set(), nodes: 0, report, path: report ? [path] : [] };
+    return this.walk(value, plan, 0, state);
   }
 
   /** Redacts an object and returns an object (a non-object input gives `{ value: … }`). */
-  redactObject(value: unknown, type?: Function): JsonObject {
-    const result = this.redact(value, type);
+  redactObject(value: unknown, type?: Function, report?: RedactionReport, path?: string): JsonObject {
+    const result = this.redact(value, type, report, path);
     return result !== null && typeof result === 'object' && !Array.isArray(result) ? result : { value: result };
   }
 
-  /** Scrubs detected PII out of free text (error messages, paths). */
-  redactText(text: string): string {
-    return this.truncate(scrubText(text, this.detectors));
+  /** Scrubs detected PII out of free text (error messages, user agents), then cuts it to `maxStringLength`. */
+  redactText(text: string, report?: RedactionReport, path?: string): string {
+    if (report && path !== undefined) return this.text(text, { seen: new Set(), nodes: 0, report, path: [path] });
+    return this.text(text, undefined);
   }
 
-  /** Applies one strategy to a value (a declared field or a sensitive key). `undefined` means omit. */
-  applyStrategy(strategy: PiiStrategy, value: unknown, kind?: string): JsonValue | undefined {
+  /** The client address as configured by the `ip` detector setting (mask by default). */
+  redactIp(ip: string): string {
+    if (this.ipStrategy === false) return ip;
+    return this.replacement(this.ipStrategy, 'ip', ip);
+  }
+
+  /**
+   * Applies one strategy to a value (a declared field or a sensitive key). `undefined` means omit.
+   * A function strategy's result passes the redactor again (detectors, key rules); if it throws,
+   * the value is redacted.
+   */
+  applyStrategy(strategy: PiiStrategy, value: unknown, kind?: string, key = ''): JsonValue | undefined {
     switch (strategy) {
       case 'omit':
         return undefined;
       case 'redact':
         return redactedMarker(kind);
       case 'mask':
-        return mask(plainText(value));
+        return wellFormed(mask(plainText(value), kind));
       case 'hash':
-        return `hmac-sha256:${this.hmacKeyId}:${createHmac('sha256', this.hmacKey).update(plainText(value), 'utf8').digest('hex')}`;
+        return this.pseudonym(plainText(value));
+      default:
+        if (typeof strategy !== 'function') return redactedMarker(kind);
+        try {
+          const result = strategy(value, { ...(kind !== undefined ? { kind } : {}), key });
+          return result === undefined ? undefined : this.redact(result);
+        } catch {
+          return redactedMarker(kind);
+        }
     }
   }
 
-  private walk(value: unknown, plan: RedactionPlan | undefined, depth: number, seen: Set<object>): JsonValue {
+  /** `hmac-sha256:<key id>:<hex>`: a stable, keyed pseudonym. */
+  pseudonym(text: string): string {
+    return `hmac-sha256:${this.hmacKeyId}:${createHmac('sha256', this.hmacKey).update(text, 'utf8').digest('hex')}`;
+  }
+
+  /** @internal What a detector match becomes. */
+  replacement(strategy: DetectorStrategy, kind: string, value: string): string {
+    return strategy === 'mask' ? mask(value, kind) : strategy === 'hash' ? this.pseudonym(value) : `[REDACTED:${kind}]`;
+  }
+
+  private walk(value: unknown, plan: RedactionPlan | undefined, depth: number, state: WalkState): JsonValue {
+    if (++state.nodes > this.maxNodes) return '[Truncated:size]';
     switch (typeof value) {
       case 'string':
-        return this.redactText(value);
+        return this.text(value, state);
       case 'number':
         return Number.isFinite(value) ? value : String(value);
       case 'boolean':
         return value;
       case 'bigint':
-        return this.redactText(value.toString());
+        return this.text(value.toString(), state);
       case 'undefined':
       case 'function':
       case 'symbol':
@@ -119,48 +225,55 @@ export class Redactor {
     }
     if (value === null) return null;
     try {
-      return this.walkReference(value as object, plan, depth, seen);
+      return this.walkReference(value as object, plan, depth, state);
     } catch {
-      // A getter or a proxy trap threw: the value cannot be read, so it is summarized (never thrown).
+      // A getter, a proxy trap or a toJSON threw: the value cannot be read, so it is summarized (never thrown).
       return '[Unreadable]';
     }
   }
 
-  private walkReference(object: object, plan: RedactionPlan | undefined, depth: number, seen: Set<object>): JsonValue {
+  private walkReference(object: object, plan: RedactionPlan | undefined, depth: number, state: WalkState): JsonValue {
     if (object instanceof Date) return Number.isNaN(object.getTime()) ? null : object.toISOString();
     if (Buffer.isBuffer(object) || ArrayBuffer.isView(object)) return `[Binary ${(object as ArrayBufferView).byteLength} bytes]`;
+    if (object instanceof ArrayBuffer) return `[Binary ${object.byteLength} bytes]`;
     if (object instanceof Map) return `[Map ${object.size} entries]`;
     if (object instanceof Set) return `[Set ${object.size} entries]`;
     if (typeof (object as { pipe?: unknown }).pipe === 'function') return '[Stream]';
-    if (seen.has(object)) return '[Circular]';
+    if (state.seen.has(object)) return '[Circular]';
     if (depth >= this.maxDepth) return '[Truncated:depth]';
-    seen.add(object);
+    state.seen.add(object);
     try {
-      if (Array.isArray(object)) return this.walkArray(object, plan, depth, seen);
-      const own = object.constructor;
-      const effective = own && own !== Object && typeof own === 'function' ? getRedactionPlan(own) : plan;
-      return this.walkObject(object as Record<string, unknown>, effective, depth, seen);
+      if (Array.isArray(object)) return this.walkArray(object, plan, depth, state);
+      const own = (object as { constructor?: unknown }).constructor;
+      const classPlan = typeof own === 'function' && own !== Object ? getRedactionPlan(own) : plan;
+      const toJSON = (object as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') {
+        // What JSON.stringify (and so the client) would see: a Decimal, an ObjectId, an entity's own form.
+        const json: unknown = toJSON.call(object);
+        if (json !== object) return json !== null && typeof json === 'object' ? this.walkReference(json, classPlan, depth, state) : this.walk(json, undefined, depth, state);
+      }
+      return this.walkObject(object as Record<string, unknown>, classPlan, depth, state);
     } finally {
-      seen.delete(object);
+      state.seen.delete(object);
     }
   }
 
-  private walkArray(items: unknown[], plan: RedactionPlan | undefined, depth: number, seen: Set<object>): JsonValue[] {
+  private walkArray(items: unknown[], plan: RedactionPlan | undefined, depth: number, state: WalkState): JsonValue[] {
     const limit = Math.min(items.length, this.maxArrayLength);
-    const result: JsonValue[] = [];
-    for (let i = 0; i < limit; i += 1) result.push(this.walk(items[i], plan, depth + 1, seen));
+    const result: JsonValue[] = new Array<JsonValue>(limit);
+    if (state.report) state.path.push('[]');
+    for (let i = 0; i < limit; i += 1) result[i] = this.walk(items[i], plan, depth + 1, state);
+    if (state.report) state.path.pop();
     if (items.length > limit) result.push(`[Truncated:${items.length - limit} more items]`);
     return result;
   }
 
-  private walkObject(
-    object: Record<string, unknown>,
-    plan: RedactionPlan | undefined,
-    depth: number,
-    seen: Set<object>,
-  ): JsonObject {
+  private walkObject(object: Record<string, unknown>, plan: RedactionPlan | undefined, depth: number, state: WalkState): JsonObject {
     const result: JsonObject = {};
-    for (const key of Object.keys(object)) {
+    const keys = Object.keys(object);
+    const limit = Math.min(keys.length, this.maxKeys);
+    for (let k = 0; k < limit; k += 1) {
+      const key = keys[k] as string;
       if (UNSAFE_KEYS.has(key)) continue;
       let value: unknown;
       try {
@@ -169,6 +282,9 @@ export class Redactor {
         value = '[Unreadable]';
       }
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+      // Keys are scrubbed like values: a query name or a map keyed by e-mail address is PII too.
+      const outKey = this.key(key, state);
+      if (state.report) state.path.push(`.${outKey}`);
       const rule = plan?.rule(key);
       let out: JsonValue | undefined;
       if (rule?.declaration) {
@@ -176,26 +292,77 @@ export class Redactor {
         // A declared field is PII as a whole, nested DTO or not: walking into it would store every
         // undeclared part of it raw. Arrays get the strategy per item (hash pseudonyms stay per value).
         if (strategy === 'omit') out = undefined;
+        else if (value === null) out = null;
         else if (Array.isArray(value)) {
-          out = value.slice(0, this.maxArrayLength).map((item) => (item === null ? null : (this.applyStrategy(strategy, item, kind) ?? null)));
-        } else out = value === null ? null : this.applyStrategy(strategy, value, kind);
+          out = value.slice(0, this.maxArrayLength).map((item) => (item === null ? null : (this.applyStrategy(strategy, item, kind, key) ?? null)));
+        } else out = this.applyStrategy(strategy, value, kind, key);
+        if (value !== null) this.note(state, `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`);
       } else if (this.isSensitiveKey(key)) {
         out = value === null ? null : redactedMarker();
+        if (value !== null) this.note(state, 'redact:sensitive-key');
+      } else if (typeof value === 'string' && this.birthDateStrategy !== false && this.isBirthKey(key) && isDateLike(value)) {
+        out = this.replacement(this.birthDateStrategy, 'date-of-birth', value);
+        this.note(state, `${this.birthDateStrategy}:date-of-birth`);
       } else {
-        out = this.walk(value, rule?.nested?.(), depth + 1, seen);
+        out = this.walk(value, rule?.nested?.(), depth + 1, state);
       }
-      if (out !== undefined) {
-        // defineProperty: a key named like an accessor of Object.prototype must stay a plain data key.
-        // Keys are scrubbed like values: a query name or a map keyed by e-mail address is PII too.
-        Object.defineProperty(result, this.redactText(key), { value: out, enumerable: true, writable: true, configurable: true });
-      }
+      if (state.report) state.path.pop();
+      // UNSAFE_KEYS are skipped above and a scrubbed key is a marker or text: plain assignment is safe.
+      if (out !== undefined && outKey !== '__proto__') result[outKey] = out;
     }
+    if (keys.length > limit) result['[Truncated]'] = `${keys.length - limit} more keys`;
     return result;
   }
 
-  private truncate(text: string): string {
-    if (text.length <= this.maxStringLength) return text;
-    return `${text.slice(0, this.maxStringLength)}[Truncated:${text.length - this.maxStringLength} chars]`;
+  private key(key: string, state: WalkState): string {
+    const known = this.keyMemo.get(key);
+    if (known !== undefined) return known;
+    const out = this.text(key, state);
+    // Only keys without PII are remembered (a memo of e-mail addresses would be a store of PII).
+    if (out === key && key.length <= 128 && this.keyMemo.size < 10_000) this.keyMemo.set(key, out);
+    return out;
+  }
+
+  private text(text: string, state: WalkState | undefined): string {
+    let scanned = text;
+    if (text.length > this.scanLimit) {
+      // Look at a bounded window: cut at a space near its end so no token is split in two.
+      const space = text.lastIndexOf(' ', this.scanLimit);
+      scanned = text.slice(0, space > this.scanLimit - 128 ? space : this.scanLimit);
+    }
+    const matches = this.detectorSet.find(scanned);
+    let out = scanned;
+    if (matches !== null) {
+      out = replaceMatches(scanned, matches, this.replaceMatch);
+      if (state?.report) this.noteMatches(state, matches);
+    }
+    if (out.length > this.maxStringLength || scanned !== text) {
+      const cut = Math.max(0, out.length - this.maxStringLength) + (text.length - scanned.length);
+      out = `${out.slice(0, this.maxStringLength)}[Truncated:${cut} chars]`;
+    }
+    return wellFormed(out);
+  }
+
+  private noteMatches(state: WalkState, matches: readonly PiiMatch[]): void {
+    const labels: string[] = [];
+    for (const match of matches) {
+      const label = `${this.detectorStrategies[match.detector] ?? 'redact'}:${match.kind}`;
+      if (!labels.includes(label)) labels.push(label);
+    }
+    this.note(state, labels.join(','));
+  }
+
+  private note(state: WalkState, label: string): void {
+    const report = state.report;
+    if (!report) return;
+    const path = state.path.join('');
+    const existing = report.get(path);
+    if (existing === undefined) {
+      if (report.size < MAX_REPORT_LINES) report.set(path, label);
+      else report.set('[Truncated]', 'more redactions than the summary keeps');
+    } else if (existing !== label && !existing.split(',').includes(label)) {
+      report.set(path, `${existing},${label}`);
+    }
   }
 }
 
@@ -205,6 +372,62 @@ export class InvalidRedactionOptionsError extends Error {
     super(message);
     this.name = 'InvalidRedactionOptionsError';
   }
+}
+
+const DETECTOR_STRATEGIES: readonly DetectorStrategy[] = ['redact', 'mask', 'hash'];
+
+function compileDetectors(
+  settings: DetectorSettings | undefined,
+  custom: PiiDetector[] | undefined,
+): { detectors: PiiDetector[]; strategies: DetectorStrategy[] } {
+  if (settings !== undefined && (settings === null || typeof settings !== 'object' || Array.isArray(settings))) {
+    throw new InvalidRedactionOptionsError('redaction.detectors must be an object such as { ip: false, email: "hash" }.');
+  }
+  for (const [kind, setting] of Object.entries(settings ?? {})) {
+    if (!(BUILT_IN_DETECTOR_KINDS as readonly string[]).includes(kind)) {
+      throw new InvalidRedactionOptionsError(`redaction.detectors: unknown detector "${kind}". Known: ${BUILT_IN_DETECTOR_KINDS.join(', ')}. Add your own with redaction.customDetectors.`);
+    }
+    if (typeof setting !== 'boolean' && !DETECTOR_STRATEGIES.includes(setting as DetectorStrategy)) {
+      throw new InvalidRedactionOptionsError(`redaction.detectors.${kind} must be true, false, "redact", "mask" or "hash" (got ${JSON.stringify(setting)}).`);
+    }
+  }
+  if (custom !== undefined && !Array.isArray(custom)) {
+    throw new InvalidRedactionOptionsError('redaction.customDetectors must be an array of { kind, pattern: RegExp, validate? }.');
+  }
+  const detectors: PiiDetector[] = [];
+  const strategies: DetectorStrategy[] = [];
+  for (const detector of BUILT_IN_DETECTORS as readonly PiiDetector[]) {
+    const setting = settingOf(settings, detector.kind as BuiltInDetectorKind);
+    if (setting === false) continue;
+    detectors.push(detector);
+    strategies.push(setting);
+  }
+  for (const [index, detector] of (custom ?? []).entries()) {
+    if (!detector || typeof detector.kind !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(detector.kind)) {
+      throw new InvalidRedactionOptionsError(`redaction.customDetectors[${index}].kind must be 1–64 letters, digits, ".", "_" or "-".`);
+    }
+    if (!(detector.pattern instanceof RegExp) || detector.pattern.sticky) {
+      throw new InvalidRedactionOptionsError(`redaction.customDetectors[${index}].pattern must be a (non-sticky) RegExp, e.g. /\\bPT-\\d{8}\\b/g.`);
+    }
+    if (detector.validate !== undefined && typeof detector.validate !== 'function') {
+      throw new InvalidRedactionOptionsError(`redaction.customDetectors[${index}].validate must be a function (match, text, index) => boolean.`);
+    }
+    if (detector.strategy !== undefined && !DETECTOR_STRATEGIES.includes(detector.strategy)) {
+      throw new InvalidRedactionOptionsError(`redaction.customDetectors[${index}].strategy must be "redact", "mask" or "hash".`);
+    }
+    detectors.push(detector);
+    strategies.push(detector.strategy ?? 'redact');
+  }
+  return { detectors, strategies };
+}
+
+/** The effective setting of a built-in kind: its strategy, or `false` when turned off. */
+function settingOf(settings: DetectorSettings | undefined, kind: BuiltInDetectorKind): DetectorStrategy | false {
+  const setting = settings?.[kind];
+  if (setting === false) return false;
+  if (typeof setting === 'string') return setting;
+  const builtIn = (BUILT_IN_DETECTORS as readonly PiiDetector[]).find((detector) => detector.kind === kind);
+  return builtIn?.strategy ?? 'redact';
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
@@ -217,7 +440,7 @@ function positive(value: number | undefined, fallback: number, name: string): nu
 
 function plainText(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (typeof value === 'object' && value !== null) {
     try {
       return JSON.stringify(value) ?? '';
@@ -228,14 +451,17 @@ function plainText(value: unknown): string {
   return String(value);
 }
 
-/**
- * Keeps a short hint and hides the rest: the last 4 characters of long values (card, phone),
- * 2 of medium ones, none of short ones; e-mail addresses keep their first letter and domain.
- */
-export function mask(text: string): string {
-  const at = text.lastIndexOf('@');
-  if (at > 0 && at < text.length - 1) return `${text[0] ?? ''}***@${text.slice(at + 1)}`;
-  const chars = [...text];
-  const keep = chars.length >= 12 ? 4 : chars.length >= 6 ? 2 : 0;
-  return `${'*'.repeat(Math.min(chars.length - keep, 8))}${chars.slice(chars.length - keep).join('')}`;
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
 }
+
+/**
+ * A lone UTF-16 surrogate becomes U+FFFD: databases store it that way, so a value kept as is would
+ * no longer match its hash when read back.
+ */
+function wellFormed(text: string): string {
+  const s = text as unknown as WellFormedString;
+  return s.isWellFormed() ? text : s.toWellFormed();
+}
+

@@ -20,10 +20,15 @@ export const SENSITIVE_KEY_FRAGMENTS: readonly string[] = [
   'signature',
   'dateofbirth',
   'birthdate',
+  'accesskey',
+  'credential',
+  'socialsecurity',
+  'nationalid',
+  'passport',
 ];
 
 /** Matched only as the whole normalized key (short words that appear inside unrelated names). */
-export const SENSITIVE_KEY_NAMES: readonly string[] = ['pwd', 'pin', 'ssn', 'cvv', 'cvc', 'otp', 'auth', 'jwt', 'sid', 'dob'];
+export const SENSITIVE_KEY_NAMES: readonly string[] = ['pwd', 'pin', 'ssn', 'cvv', 'cvc', 'cvv2', 'otp', 'auth', 'jwt', 'sid', 'dob', 'pan', 'taxid', 'tin'];
 
 /** Lower-case, letters and digits only. */
 export function normalizeKey(key: string): string {
@@ -42,6 +47,25 @@ export function compileSensitiveKeyMatcher(extraKeys: readonly string[] = []): (
       const normalized = normalizeKey(key);
       verdict = exact.has(normalized) || fragments.some((fragment) => normalized.includes(fragment));
       // Key names come from requests: cap the memo so hostile input cannot grow it without bound.
+      if (memo.size < 10_000) memo.set(key, verdict);
+    }
+    return verdict;
+  };
+}
+
+/** Key names that give a date the context of a birth date (`born`, `birthday`, `bday`, `dateNaissance` …). */
+const BIRTH_CONTEXT = /birth|born|bday|naissance|geburt/;
+
+/**
+ * Compiles the "date of birth by key context" rule: a date-shaped value under such a key is a
+ * birth date, other values under it (`birthPlace: "Paris"`) are not. Memoized per key name.
+ */
+export function compileBirthKeyMatcher(): (key: string) => boolean {
+  const memo = new Map<string, boolean>();
+  return (key: string) => {
+    let verdict = memo.get(key);
+    if (verdict === undefined) {
+      verdict = BIRTH_CONTEXT.test(normalizeKey(key));
       if (memo.size < 10_000) memo.set(key, verdict);
     }
     return verdict;

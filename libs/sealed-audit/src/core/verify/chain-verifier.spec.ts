@@ -57,7 +57,7 @@ describe('verifyChains', () => {
   });
 
   it('accepts an empty trail', async () => {
-    await expect(verifyChains([])).resolves.toEqual({ ok: true, entries: 0, chains: [] });
+    await expect(verifyChains([])).resolves.toMatchObject({ ok: true, entries: 0, chains: [], checkpoints: 0, trust: 'none', anchored: false });
   });
 
   it('accepts entries that went through a JSON round trip (as read back from a database)', async () => {
@@ -70,7 +70,7 @@ describe('verifyChains', () => {
     const tampered = threeChains();
     tampered[indexOf(tampered, 'chain-b', 4)] = { ...at(tampered, 'chain-b', 4), action: 'patient.delete' };
     const report = await verifyChains(asAsync(tampered));
-    expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 4, kind: 'hash-mismatch' });
+    expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 4, kind: 'modified' });
   });
 
   describe('detects and locates', () => {
@@ -80,18 +80,18 @@ describe('verifyChains', () => {
       ['ts', (e) => ({ ...e, ts: '2020-01-01T00:00:00.000Z' })],
       ['outcome', (e) => ({ ...e, outcome: 'success' === e.outcome ? 'failure' : 'success' })],
       ['a nested payload value', (e) => ({ ...e, payload: { ...e.payload, http: { method: 'DELETE' } } })],
-    ])('an edited field (%s) as hash-mismatch at that entry', async (_name, edit) => {
+    ])('an edited field (%s) as modified at that entry', async (_name, edit) => {
       const entries = threeChains();
       const index = indexOf(entries, 'chain-b', 3);
       entries[index] = edit(entries[index] as SealedEntry);
       const report = await verifyChains(entries);
       expect(report.ok).toBe(false);
-      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 3, kind: 'hash-mismatch' });
+      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 3, kind: 'modified' });
       expect(problemOf(report, 'chain-a')).toBeUndefined();
       expect(problemOf(report, 'chain-c')).toBeUndefined();
     });
 
-    it('a stored hash replaced by a random one as hash-mismatch at that entry (not at the next one)', async () => {
+    it('a stored hash replaced by a random one as modified at that entry (not at the next one)', async () => {
       // The replaced hash no longer matches the entry's content, which is checked before the link:
       // so the edited entry itself is reported, not the following entry whose prev_hash now dangles.
       const entries = threeChains();
@@ -99,61 +99,63 @@ describe('verifyChains', () => {
       entries[index] = { ...(entries[index] as SealedEntry), hash: randomBytes(32).toString('hex') };
       const report = await verifyChains(entries);
       expect(report.ok).toBe(false);
-      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 4, kind: 'hash-mismatch' });
+      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 4, kind: 'modified' });
     });
 
-    it('a random hash on the newest entry (nothing links to it) as hash-mismatch', async () => {
+    it('a random hash on the newest entry (nothing links to it) as modified', async () => {
       const entries = threeChains();
       const index = indexOf(entries, 'chain-b', 7);
       entries[index] = { ...(entries[index] as SealedEntry), hash: randomBytes(32).toString('hex') };
-      expect((await verifyChains(entries)).firstProblem).toMatchObject({ chainId: 'chain-b', seq: 7, kind: 'hash-mismatch' });
+      expect((await verifyChains(entries)).firstProblem).toMatchObject({ chainId: 'chain-b', seq: 7, kind: 'modified' });
     });
 
-    it('an entry re-sealed with a wrong prev_hash as broken-link at that entry', async () => {
+    it('an entry re-sealed with a wrong prev_hash as modified at that entry', async () => {
       const entries = threeChains();
       const index = indexOf(entries, 'chain-b', 4);
       entries[index] = reseal(entries[index] as SealedEntry, { actorId: 'admin' }, randomBytes(32).toString('hex'));
       const report = await verifyChains(entries);
-      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 4, kind: 'broken-link' });
+      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 4, kind: 'modified' });
+      expect(report.firstProblem?.detail).toContain('entry 4 was re-sealed');
     });
 
-    it('a first entry re-sealed after a non-genesis prev_hash as broken-link at seq 1', async () => {
+    it('a first entry re-sealed after a non-genesis prev_hash as modified at seq 1', async () => {
       const entries = threeChains();
       const index = indexOf(entries, 'chain-c', 1);
       entries[index] = reseal(entries[index] as SealedEntry, {}, 'e'.repeat(64));
-      expect((await verifyChains(entries)).firstProblem).toMatchObject({ chainId: 'chain-c', seq: 1, kind: 'broken-link' });
+      expect((await verifyChains(entries)).firstProblem).toMatchObject({ chainId: 'chain-c', seq: 1, kind: 'modified' });
     });
 
-    it('an entry replaced by a correctly linked forgery as broken-link at the NEXT entry', async () => {
+    it('an entry replaced by a correctly linked forgery as modified at that entry (found through the next one)', async () => {
       const entries = threeChains();
       const index = indexOf(entries, 'chain-b', 4);
       const previous = at(entries, 'chain-b', 3);
       entries[index] = reseal(entries[index] as SealedEntry, { actorId: 'admin' }, previous.hash);
       const report = await verifyChains(entries);
-      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 5, kind: 'broken-link' });
+      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 4, kind: 'modified' });
+      expect(report.firstProblem?.detail).toContain('entry 4 was replaced');
     });
 
-    it('a deleted middle entry as a gap at the entry after it', async () => {
+    it('a deleted middle entry as missing at its seq', async () => {
       const entries = threeChains();
       entries.splice(indexOf(entries, 'chain-b', 4), 1);
       const report = await verifyChains(entries);
-      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 5, kind: 'gap' });
+      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 4, kind: 'missing' });
       expect(report.firstProblem?.detail).toContain('entry 4 is missing');
     });
 
-    it('several deleted entries as one gap naming the range', async () => {
+    it('several deleted entries as one missing range', async () => {
       const entries = threeChains();
       entries.splice(indexOf(entries, 'chain-b', 2), 3); // 2, 3, 4
       const report = await verifyChains(entries);
-      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 5, kind: 'gap' });
+      expect(report.firstProblem).toMatchObject({ chainId: 'chain-b', seq: 2, kind: 'missing' });
       expect(report.firstProblem?.detail).toContain('2..4');
     });
 
-    it('a deleted first entry as a gap at seq 2', async () => {
+    it('a deleted first entry as missing at seq 1', async () => {
       const entries = threeChains();
       entries.splice(indexOf(entries, 'chain-a', 1), 1);
       const report = await verifyChains(entries);
-      expect(report.firstProblem).toMatchObject({ chainId: 'chain-a', seq: 2, kind: 'gap' });
+      expect(report.firstProblem).toMatchObject({ chainId: 'chain-a', seq: 1, kind: 'missing' });
       expect(report.firstProblem?.detail).toContain('entry 1 is missing');
     });
 
@@ -205,10 +207,10 @@ describe('verifyChains', () => {
     entries.splice(indexOf(entries, 'chain-c', 1), 1);
     const report = await verifyChains(entries);
     expect(report.ok).toBe(false);
-    expect(problemOf(report, 'chain-a')).toMatchObject({ seq: 2, kind: 'hash-mismatch' });
+    expect(problemOf(report, 'chain-a')).toMatchObject({ seq: 2, kind: 'modified' });
     expect(problemOf(report, 'chain-b')).toBeUndefined();
-    expect(problemOf(report, 'chain-c')).toMatchObject({ seq: 2, kind: 'gap' });
-    expect(report.firstProblem).toMatchObject({ chainId: 'chain-a', seq: 2, kind: 'hash-mismatch' });
+    expect(problemOf(report, 'chain-c')).toMatchObject({ seq: 1, kind: 'missing' });
+    expect(report.firstProblem).toMatchObject({ chainId: 'chain-a', seq: 2, kind: 'modified' });
     // Every chain is still walked to its end.
     expect(report.chains.map((chain) => [chain.chainId, chain.entries, chain.headSeq])).toEqual([
       ['chain-a', 4, 5],
@@ -221,7 +223,7 @@ describe('verifyChains', () => {
     const entries = threeChains();
     entries[indexOf(entries, 'chain-c', 3)] = { ...at(entries, 'chain-c', 3), subjectId: 'someone-else' };
     const report = await verifyChains(entries);
-    expect(report.firstProblem).toMatchObject({ chainId: 'chain-c', seq: 3, kind: 'hash-mismatch' });
+    expect(report.firstProblem).toMatchObject({ chainId: 'chain-c', seq: 3, kind: 'modified' });
   });
 
   it('does not pass entries that are not in (chainId, seq) order as ok', async () => {
@@ -243,17 +245,17 @@ describe('verifyChains', () => {
     const { entries, head } = sealChain('long', 10_000);
     const report = await verifyChains(asAsync(entries));
     expect(report).toMatchObject({ ok: true, entries: 10_000 });
-    expect(report.chains).toEqual([{ chainId: 'long', entries: 10_000, headSeq: 10_000, headHash: head?.hash }]);
+    expect(report.chains).toEqual([{ chainId: 'long', entries: 10_000, headSeq: 10_000, headHash: head?.hash, checkpoints: 0, signedSize: 0 }]);
     const tampered = entries.slice();
     tampered[9_000] = { ...(tampered[9_000] as SealedEntry), requestId: 'forged' };
-    expect((await verifyChains(tampered)).firstProblem).toMatchObject({ chainId: 'long', seq: 9_001, kind: 'hash-mismatch' });
+    expect((await verifyChains(tampered)).firstProblem).toMatchObject({ chainId: 'long', seq: 9_001, kind: 'modified' });
   });
 
   it('starts every chain at the genesis hash', async () => {
     const entries = threeChains();
     expect(at(entries, 'chain-b', 1).prevHash).toBe(GENESIS_HASH);
-    // A chain that continues another chain's head (instead of genesis) is a broken link.
+    // A chain that continues another chain's head (instead of genesis) is modified at seq 1.
     const continued = sealChain('chain-z', 2, { after: { chainId: 'chain-z', seq: 0, hash: at(entries, 'chain-a', 5).hash } }).entries;
-    expect((await verifyChains(continued)).firstProblem).toMatchObject({ chainId: 'chain-z', seq: 1, kind: 'broken-link' });
+    expect((await verifyChains(continued)).firstProblem).toMatchObject({ chainId: 'chain-z', seq: 1, kind: 'modified' });
   });
 });

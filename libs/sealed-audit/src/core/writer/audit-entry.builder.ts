@@ -1,41 +1,58 @@
 import { AUDIT_ENTRY_MAX_LENGTHS as M, type AuditEntry, type AuditEvent, type JsonObject, type JsonValue } from '../audit-event';
-import type { Redactor } from '../redaction/redactor';
+import type { RedactionReport, Redactor } from '../redaction/redactor';
 
 /**
  * Turns a captured event into the hashed form (without `seq`): the only place where captured
  * values meet the redactor, so nothing raw can reach sealing or storage.
+ *
+ * What the redactor changed is summarized in `payload.redactions`: path → `<strategy>:<kind>`
+ * (`"request.body.email": "hash:email"`, `"request.headers.authorization": "redact:sensitive-key"`),
+ * so an auditor knows what happened to each value without seeing any.
  */
 export function buildEntry(event: AuditEvent, chainId: string, redactor: Redactor): Omit<AuditEntry, 'seq'> {
   const payload: JsonObject = {};
+  const report: RedactionReport = new Map();
   if (event.http) {
     const http: JsonObject = {
       method: event.http.method,
-      route: redactor.redactText(event.http.route),
+      route: redactor.redactText(event.http.route, report, 'http.route'),
       status: event.http.status,
       durationMs: Math.round(event.http.durationMs * 1000) / 1000,
     };
-    if (event.http.ip !== undefined) http.ip = event.http.ip;
-    if (event.http.userAgent !== undefined) http.userAgent = redactor.redactText(event.http.userAgent);
+    if (event.http.ip !== undefined) {
+      // The client address is personal data too: it follows the `ip` detector setting (masked by default).
+      http.ip = redactor.redactIp(String(event.http.ip));
+      if (redactor.ipStrategy !== false && http.ip !== event.http.ip) report.set('http.ip', `${redactor.ipStrategy}:ip`);
+    }
+    if (event.http.userAgent !== undefined) http.userAgent = redactor.redactText(event.http.userAgent, report, 'http.userAgent');
     payload.http = http;
   }
-  if (event.actor?.roles?.length) payload.actorRoles = event.actor.roles.map((role) => redactor.redactText(String(role)));
+  if (event.actor?.roles?.length) payload.actorRoles = event.actor.roles.map((role) => redactor.redactText(String(role), report, 'actorRoles[]'));
   if (event.request) {
     const request: JsonObject = {};
     const { params, query, body, headers, bodyType } = event.request;
-    if (isPresent(params)) request.params = redactor.redact(params);
-    if (isPresent(query)) request.query = redactor.redact(query);
+    if (isPresent(params)) request.params = redactor.redact(params, undefined, report, 'request.params');
+    if (isPresent(query)) request.query = redactor.redact(query, undefined, report, 'request.query');
     if (body !== undefined && body !== null && !(typeof body === 'object' && isEmpty(body))) {
-      request.body = redactor.redact(body, bodyType);
+      request.body = redactor.redact(body, bodyType, report, 'request.body');
     }
-    if (isPresent(headers)) request.headers = redactor.redact(headers);
+    if (isPresent(headers)) request.headers = redactor.redact(headers, undefined, report, 'request.headers');
     if (Object.keys(request).length > 0) payload.request = request;
   }
+  if (event.response && event.response.body !== undefined) {
+    payload.response = { body: redactor.redact(event.response.body, event.response.type, report, 'response.body') };
+  }
   if (event.error) {
-    const error: JsonObject = { name: redactor.redactText(event.error.name), message: redactor.redactText(event.error.message) };
+    const error: JsonObject = {
+      name: redactor.redactText(event.error.name, report, 'error.name'),
+      message: redactor.redactText(event.error.message, report, 'error.message'),
+    };
     if (event.error.status !== undefined) error.status = event.error.status;
+    if (event.error.details !== undefined) error.details = redactor.redact(event.error.details, undefined, report, 'error.details');
     payload.error = error;
   }
-  if (event.metadata && !isEmpty(event.metadata)) payload.metadata = redactor.redactObject(event.metadata);
+  if (event.metadata && !isEmpty(event.metadata)) payload.metadata = redactor.redactObject(event.metadata, undefined, report, 'metadata');
+  if (report.size > 0) payload.redactions = Object.fromEntries(report);
 
   const ts = event.timestamp.toISOString();
   if (!ISO_MILLIS_UTC.test(ts)) {

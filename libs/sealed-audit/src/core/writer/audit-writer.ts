@@ -18,6 +18,19 @@ export interface AuditWriterOptions {
   /** How long to keep retrying a failing store before `close()` gives up, in ms. Default 5 000. */
   closeTimeoutMs?: number;
   logger?: AuditLogger;
+  /** Observers of committed entries, e.g. a `Checkpointer` (its `hook`). */
+  hooks?: readonly AuditWriterHook[];
+}
+
+/**
+ * Sees what the writer commits. `afterAppend` runs after each committed transaction with its
+ * entries in seq order (synchronously: keep it cheap, start async work yourself); `beforeClose`
+ * runs at `close()` after the last batch is flushed and before the store is closed. A hook that
+ * throws is logged and never breaks the writer.
+ */
+export interface AuditWriterHook {
+  afterAppend?(entries: readonly SealedEntry[]): void;
+  beforeClose?(): Promise<void>;
 }
 
 /** Counters of the writer, for health checks and metrics. */
@@ -159,6 +172,13 @@ export class AuditWriter {
       }
     }
     this.state = 'closed';
+    for (const hook of this.options.hooks ?? []) {
+      try {
+        await hook.beforeClose?.();
+      } catch (error) {
+        this.logger.error(`an audit writer hook failed at close: ${describe(error)}`);
+      }
+    }
     await this.store.close();
   }
 
@@ -235,6 +255,7 @@ export class AuditWriter {
       this.counters.batches += 1;
       this.counters.lastAppendMs = performance.now() - started;
       this.counters.lastError = null;
+      if (sealed.length > 0) this.notify(sealed);
       return true;
     }
   }
@@ -254,6 +275,16 @@ export class AuditWriter {
       }
     }
     return { sealed, head };
+  }
+
+  private notify(entries: readonly SealedEntry[]): void {
+    for (const hook of this.options.hooks ?? []) {
+      try {
+        hook.afterAppend?.(entries);
+      } catch (error) {
+        this.logger.error(`an audit writer hook failed after an append: ${describe(error)}`);
+      }
+    }
   }
 
   private failed(error: unknown): false {

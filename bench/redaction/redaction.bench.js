@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Redaction cost per payload, relative to `JSON.stringify` of the same payload (which the writer
+ * pays anyway to serialize an entry). Not a test: it prints ratios.
+ *
+ *   npm run build:lib && npm run bench:redaction      (or: node bench/redaction/redaction.bench.js)
+ *
+ * Two payloads: (a) a declared DTO (the sample app's patient: @PiiField mask/hash/redact/omit, a
+ * nested DTO through @Type, a few undeclared strings), (b) a free-text-heavy body (notes and
+ * comments of a few hundred characters, some holding e-mail addresses, phone numbers, cards).
+ * Each is measured with a warm-up, then ROUNDS interleaved rounds; the median round is reported.
+ * The HMAC key is fixed; `hash` costs one HMAC-SHA-256 per hashed value, included in (a).
+ */
+require('reflect-metadata');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+
+let lib;
+try {
+  lib = require(path.resolve(__dirname, '../../dist/libs/sealed-audit'));
+} catch (error) {
+  console.error('bench:redaction needs the built library: run `npm run build:lib` first.');
+  console.error(String(error && error.message));
+  process.exit(2);
+}
+const { Redactor, PiiField } = lib;
+const { Type } = require('class-transformer');
+
+function declare(cls, key, options) {
+  PiiField(options)(cls.prototype, key);
+}
+
+class AddressDto {}
+declare(AddressDto, 'street', { strategy: 'redact', kind: 'street' });
+declare(AddressDto, 'postcode', { strategy: 'mask', kind: 'postcode' });
+
+class CreatePatientDto {}
+declare(CreatePatientDto, 'fullName', { strategy: 'mask', kind: 'name' });
+declare(CreatePatientDto, 'email', { strategy: 'hash', kind: 'email' });
+declare(CreatePatientDto, 'phone', { strategy: 'mask', kind: 'phone' });
+declare(CreatePatientDto, 'ssn', { strategy: 'redact', kind: 'ssn' });
+declare(CreatePatientDto, 'cardNumber', { strategy: 'redact', kind: 'payment-card' });
+declare(CreatePatientDto, 'dateOfBirth', { strategy: 'redact', kind: 'date-of-birth' });
+declare(CreatePatientDto, 'notes', { strategy: 'redact', kind: 'free-text' });
+declare(CreatePatientDto, 'referralLetter', { strategy: 'omit', kind: 'referral-letter' });
+Type(() => AddressDto)(CreatePatientDto.prototype, 'address');
+
+const declared = {
+  fullName: 'Ottoline Vandergriff-Quarles',
+  email: 'ottoline.vq@quarles-mail.example',
+  phone: '+1 (555) 013-8842',
+  ssn: '612-73-4859',
+  cardNumber: '4539 7712 0394 8821',
+  dateOfBirth: '1931-07-19',
+  notes: 'Allergic to penicillin; lives with sister Wilhelmina',
+  referralLetter: 'Dear colleague, please see Ms Quarles about her recurring migraines',
+  address: { street: '17 Quinceberry Crescent', city: 'Llanwrtyd Wells', postcode: 'QX7 4ZJ' },
+  ward: 'B4',
+  priority: 2,
+  consent: true,
+  tags: ['outpatient', 'neurology'],
+};
+
+const sentences = [
+  'Patient reports intermittent headaches over the last three weeks, worse in the mornings and after screen work.',
+  'Discussed hydration, sleep and a trial of simple analgesia; follow-up booked with the neurology clinic next month.',
+  'Daughter asked to be contacted at margot.q@family-mail.example or on +44 20 7946 0958 with any results.',
+  'Paid the prescription charge by card 4111 1111 1111 1111 at reception; receipt number 20250102-0117.',
+  'No known drug allergies besides penicillin. Blood pressure 128/82, pulse 71, temperature 36.8 degrees.',
+  'Referred by Dr. Hamish Pennyworth, who wrote on 2025-01-02 that imaging at the regional centre was normal.',
+];
+const freeText = {
+  notes: Array.from({ length: 4 }, (_, i) => sentences.slice(i % 3, (i % 3) + 4).join(' ')),
+  comments: Array.from({ length: 6 }, (_, i) => ({ author: `clinician-${i}`, at: '2025-01-02T03:04:05.678Z', text: sentences[i % sentences.length] })),
+  summary: sentences.join(' '),
+};
+
+const redactor = new Redactor({ hmacKey: 'bench-hmac-key-0123456789abcdef0123456789' });
+const WARMUP = 3000;
+const ROUNDS = 9;
+const PER_ROUND = 4000;
+
+let sink = 0;
+function time(fn) {
+  const start = performance.now();
+  for (let i = 0; i < PER_ROUND; i += 1) sink += fn() === undefined ? 0 : 1;
+  return ((performance.now() - start) * 1000) / PER_ROUND; // µs per payload
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function measure(name, payload, type) {
+  const stringify = () => JSON.stringify(payload);
+  const redact = () => redactor.redact(payload, type);
+  for (let i = 0; i < WARMUP; i += 1) {
+    stringify();
+    redact();
+  }
+  const s = [];
+  const r = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    s.push(time(stringify));
+    r.push(time(redact));
+  }
+  const ms = median(s);
+  const mr = median(r);
+  return { name, bytes: JSON.stringify(payload).length, stringifyUs: ms, redactUs: mr, ratio: mr / ms };
+}
+
+const results = [measure('(a) declared DTO', declared, CreatePatientDto), measure('(b) free-text heavy', freeText, undefined)];
+console.log(`node ${process.version}, ${ROUNDS} rounds × ${PER_ROUND} payloads after ${WARMUP} warm-up; median round`);
+for (const r of results) {
+  console.log(
+    `${r.name.padEnd(22)} ${String(r.bytes).padStart(5)} B   JSON.stringify ${r.stringifyUs.toFixed(2).padStart(6)} µs   redact ${r.redactUs.toFixed(2).padStart(7)} µs   ratio ${r.ratio.toFixed(2)}×`,
+  );
+}
+if (sink < 0) console.log(sink);

@@ -1,0 +1,89 @@
+/**
+ * Kind-aware masks: a hint a reviewer can recognise, never enough to read the value back.
+ *
+ * | kind                         | example in              | stored as           |
+ * |------------------------------|-------------------------|---------------------|
+ * | `email` (or any `x@y.tld`)   | `jane.doe@corp.com`     | `j***@***.com`      |
+ * | `card`, `payment-card`, `pan`| `4111 1111 1111 1111`   | `********1111`      |
+ * | `phone`, `mobile`, `tel`     | `+44 20 7946 0958`      | `********58`        |
+ * | `iban`                       | `GB82 WEST 1234 …`      | `GB********5432`    |
+ * | `ip`                         | `203.0.113.7`           | `203.0.113.*`       |
+ * | anything else                | `Ottoline Quarles`      | `********rles`      |
+ *
+ * Generic rule: the last 4 characters of values of 12+ characters, 2 of 6–11, none of shorter ones;
+ * at most 8 stars, so the length of the value is not revealed either.
+ */
+export function mask(text: string, kind?: string): string {
+  const family = kind === undefined ? undefined : KIND_FAMILY.get(kind.toLowerCase());
+  switch (family) {
+    case 'email':
+      return maskEmail(text) ?? stars(text, 0);
+    case 'card':
+      return keepDigits(text, 4);
+    case 'phone':
+      return keepDigits(text, 2);
+    case 'iban':
+      return maskIban(text);
+    case 'ip':
+      return maskIp(text);
+    default:
+      return maskEmail(text) ?? generic(text);
+  }
+}
+
+const KIND_FAMILY = new Map<string, string>([
+  ['email', 'email'],
+  ['e-mail', 'email'],
+  ['card', 'card'],
+  ['payment-card', 'card'],
+  ['credit-card', 'card'],
+  ['pan', 'card'],
+  ['phone', 'phone'],
+  ['mobile', 'phone'],
+  ['tel', 'phone'],
+  ['telephone', 'phone'],
+  ['iban', 'iban'],
+  ['ip', 'ip'],
+]);
+
+function generic(text: string): string {
+  const chars = [...text];
+  const keep = chars.length >= 12 ? 4 : chars.length >= 6 ? 2 : 0;
+  return `${'*'.repeat(Math.min(chars.length - keep, 8))}${chars.slice(chars.length - keep).join('')}`;
+}
+
+function stars(text: string, keep: number): string {
+  return '*'.repeat(Math.min(Math.max(text.length - keep, 1), 8));
+}
+
+/** First letter of the local part and the top-level domain: `j***@***.com`. */
+function maskEmail(text: string): string | undefined {
+  const at = text.lastIndexOf('@');
+  if (at <= 0 || at === text.length - 1) return undefined;
+  const dot = text.lastIndexOf('.');
+  const tld = dot > at && dot < text.length - 1 ? text.slice(dot) : '';
+  return `${[...text][0] ?? ''}***@***${tld}`;
+}
+
+/** Only digits count: the last `keep` digits stay, the rest (and every separator) becomes stars. */
+function keepDigits(text: string, keep: number): string {
+  const digits = text.replace(/\D/g, '');
+  if (digits.length <= keep * 2) return generic(text);
+  return `${'*'.repeat(Math.min(digits.length - keep, 8))}${digits.slice(digits.length - keep)}`;
+}
+
+function maskIban(text: string): string {
+  const compact = text.replace(/ /g, '');
+  if (compact.length < 12) return generic(text);
+  return `${compact.slice(0, 2)}********${compact.slice(-4)}`;
+}
+
+/** IPv4 keeps its /24 (`203.0.113.*`), IPv6 its first three groups (`2001:db8:85a3:*`). */
+function maskIp(text: string): string {
+  const v4 = /(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/.exec(text);
+  if (v4) return `${text.slice(0, v4.index)}${v4[1] ?? ''}.*`;
+  const groups = text.split(':');
+  if (groups.length < 3) return generic(text);
+  const head = text.startsWith('::') ? '::' : groups.slice(0, 3).filter((group) => group !== '').join(':');
+  return `${head}${head.endsWith(':') ? '' : ':'}*`;
+}
