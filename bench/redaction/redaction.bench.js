@@ -18,7 +18,7 @@ const { performance } = require('node:perf_hooks');
 
 let lib;
 try {
-  lib = require(path.resolve(__dirname, '../../dist/libs/sealed-audit'));
+  lib = require(process.env.SEALED_AUDIT_LIB || path.resolve(__dirname, '../../dist/libs/sealed-audit'));
 } catch (error) {
   console.error('bench:redaction needs the built library: run `npm run build:lib` first.');
   console.error(String(error && error.message));
