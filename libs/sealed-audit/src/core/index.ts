@@ -7,7 +7,7 @@ export { compareChainIds, verifyTrail } from './verify/trail-verifier';
 export type { TrailSource, TrailVerifyOptions } from './verify/trail-verifier';
 export * from './verify/inclusion-proof';
 export * from './checkpoint';
-export { PiiField, getPiiFieldDeclarations, InvalidPiiFieldError, PII_STRATEGIES } from './redaction/pii-field.decorator';
+export { InheritPiiFields, PiiField, getPiiFieldDeclarations, InvalidPiiFieldError, PII_STRATEGIES } from './redaction/pii-field.decorator';
 export type { PiiFieldOptions, PiiFieldDeclaration, PiiStrategy, PiiStrategyFunction, PiiStrategyName } from './redaction/pii-field.decorator';
 export { Redactor, InvalidRedactionOptionsError, MAX_REPORT_LINES, mask, redactedMarker } from './redaction/redactor';
 export type { DetectorSettings, RedactionReport, RedactorOptions } from './redaction/redactor';

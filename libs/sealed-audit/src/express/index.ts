@@ -1,4 +1,4 @@
 export { createAuditTrail } from './audit-trail';
 export type { AuditErrorMiddleware, AuditMiddleware, AuditTrail, ExpressAuditedOptions } from './audit-trail';
 export type { AuditOptions } from '../runtime';
-export { PiiField } from '../core';
+export { InheritPiiFields, PiiField } from '../core';

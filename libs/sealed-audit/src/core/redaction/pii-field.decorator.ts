@@ -99,3 +99,37 @@ export function getPiiFieldDeclarations(ctor: Function): Map<string, PiiFieldDec
   }
   return merged;
 }
+
+/**
+ * Copies the `@PiiField` declarations of another DTO class (all of them, or only `keys`). Nest's
+ * mapped types (`PartialType`, `PickType`, `OmitType`, `IntersectionType` of @nestjs/mapped-types
+ * or @nestjs/swagger) copy validation and transformation metadata but build a new class that does
+ * not extend the original, so its `@PiiField`s would be lost — and an update DTO's fields would
+ * then be protected only by key rules and detectors. Declarations made on the class itself win.
+ *
+ * @example
+ * @InheritPiiFields(CreatePatientDto)
+ * export class UpdatePatientDto extends PartialType(CreatePatientDto) {}
+ *
+ * @InheritPiiFields(CreatePatientDto, ['email', 'phone'])
+ * export class ContactDto extends PickType(CreatePatientDto, ['email', 'phone'] as const) {}
+ */
+export function InheritPiiFields(source: Function, keys?: readonly string[]): ClassDecorator {
+  if (typeof source !== 'function') {
+    throw new InvalidPiiFieldError('@InheritPiiFields: pass the DTO class to copy from, e.g. @InheritPiiFields(CreatePatientDto).');
+  }
+  if (keys !== undefined && (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string'))) {
+    throw new InvalidPiiFieldError('@InheritPiiFields: `keys` must be an array of property names.');
+  }
+  return (target: Function) => {
+    const inherited = getPiiFieldDeclarations(source);
+    let own = declarations.get(target);
+    if (!own) {
+      own = new Map();
+      declarations.set(target, own);
+    }
+    for (const [key, declaration] of inherited) {
+      if ((keys === undefined || keys.includes(key)) && !own.has(key)) own.set(key, declaration);
+    }
+  };
+}

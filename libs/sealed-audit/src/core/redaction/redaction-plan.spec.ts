@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsArray, IsDate, IsString, ValidateNested } from 'class-validator';
-import { InvalidPiiFieldError, PiiField, getPiiFieldDeclarations, type PiiStrategy } from './pii-field.decorator';
+import { InheritPiiFields, InvalidPiiFieldError, PiiField, getPiiFieldDeclarations, type PiiStrategy } from './pii-field.decorator';
 import { getRedactionPlan } from './redaction-plan';
 
 class AddressDto {
@@ -130,5 +130,41 @@ describe('getRedactionPlan', () => {
     expect(plan.rule('email')?.declaration?.strategy).toBe('hash');
     expect(plan.rule('phone')?.declaration?.strategy).toBe('mask');
     expect(getRedactionPlan(BaseUserDto).rule('email')?.declaration?.strategy).toBe('redact');
+  });
+});
+
+describe('InheritPiiFields', () => {
+  class SourceDto {
+    @PiiField({ strategy: 'hash', kind: 'email' }) email!: string;
+    @PiiField({ strategy: 'mask' }) phone!: string;
+    @PiiField() notes!: string;
+  }
+
+  // What @nestjs/mapped-types builds: a new class that does NOT extend the source.
+  function detached(): Function {
+    return class Detached {};
+  }
+
+  it('copies every declaration onto a class that does not extend the source', () => {
+    const Target = detached();
+    InheritPiiFields(SourceDto)(Target);
+    expect(getPiiFieldDeclarations(Target)).toEqual(getPiiFieldDeclarations(SourceDto));
+    expect(getRedactionPlan(Target).rule('notes')?.declaration).toEqual({ strategy: 'redact' });
+  });
+
+  it('copies only the given keys, and never overrides what the class declares itself', () => {
+    class Target {
+      @PiiField({ strategy: 'omit' }) phone!: string;
+    }
+    InheritPiiFields(SourceDto, ['email', 'phone'])(Target);
+    const declared = getPiiFieldDeclarations(Target);
+    expect([...declared.keys()].sort()).toEqual(['email', 'phone']);
+    expect(declared.get('phone')).toEqual({ strategy: 'omit' });
+    expect(declared.get('email')).toEqual({ strategy: 'hash', kind: 'email' });
+  });
+
+  it('rejects a source that is not a class and keys that are not names', () => {
+    expect(() => InheritPiiFields('SourceDto' as unknown as Function)).toThrow(InvalidPiiFieldError);
+    expect(() => InheritPiiFields(SourceDto, [1 as unknown as string])).toThrow(/keys/);
   });
 });
