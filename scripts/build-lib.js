@@ -27,8 +27,8 @@ const TSCONFIG = path.join(LIB, 'tsconfig.lib.json');
 const DEPENDENCIES = ['canonicalize', 'cli-progress', 'commander'];
 /** Supplied by the host application: one copy of Nest / TypeORM / reflect-metadata per app. */
 const PEERS = ['@nestjs/common', '@nestjs/core', 'typeorm', 'reflect-metadata', 'rxjs'];
-/** Needed only for the matching feature: a SQLite store, a PostgreSQL store, nested DTO plans. */
-const OPTIONAL_PEERS = ['better-sqlite3', 'pg', 'class-transformer'];
+/** Needed only for the matching feature: a SQLite, PostgreSQL or MariaDB store, nested DTO plans. */
+const OPTIONAL_PEERS = ['better-sqlite3', 'pg', 'mysql2', 'class-transformer'];
 
 function fail(message) {
   console.error(`build-lib: ${message}`);

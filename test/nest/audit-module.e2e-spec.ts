@@ -20,12 +20,13 @@ import { Type } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { existsSync, readFileSync } from 'node:fs';
 import { AuditModule, AuditService, Audited, NoAudit, PiiField, createAuditStore, verifyChains, type SealedEntry } from 'sealed-audit';
+import { createTempMariaDbDatabase } from '../support/mariadb';
 import { createTempPostgresDatabase } from '../support/postgres';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
 
 /** A fresh database per run of the suite, on each engine the library supports. */
 interface Backend {
-  storage: { type: 'sqlite'; database: string } | { type: 'postgres'; url: string };
+  storage: { type: 'sqlite'; database: string } | { type: 'postgres' | 'mariadb'; url: string };
   /** Raw bytes at rest, where the engine keeps them in a file we can read. */
   files: string[];
   cleanup(): Promise<void>;
@@ -44,6 +45,13 @@ const backends: Array<[string, () => Promise<Backend>]> = [
     async () => {
       const db = await createTempPostgresDatabase();
       return { storage: { type: 'postgres', url: db.url }, files: [], cleanup: () => db.drop() };
+    },
+  ],
+  [
+    'MariaDB',
+    async () => {
+      const db = await createTempMariaDbDatabase();
+      return { storage: { type: 'mariadb', url: db.url }, files: [], cleanup: () => db.drop() };
     },
   ],
 ];

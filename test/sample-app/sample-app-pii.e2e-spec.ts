@@ -3,12 +3,13 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
 import { PII_EXPOSURE_ACTION, type AuditStorageOptions, type PiiExposure, type SealedEntry } from 'sealed-audit';
 import { LeakAlertsService } from '../../apps/sample-app/src/audit/leak-alerts.service';
+import { createTempMariaDbDatabase, runMariaDbSql } from '../support/mariadb';
 import { createTempPostgresDatabase, runPostgresSql } from '../support/postgres';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
 import { bootSampleApp, objectAt, readEntries, type RunningSampleApp } from './sample-app.harness';
 
 /**
- * Issue 3 end to end, on the real sample app over HTTP, on SQLite and PostgreSQL: PII planted in
+ * Issue 3 end to end, on the real sample app over HTTP, on SQLite, PostgreSQL and MariaDB: PII planted in
  * every part of a request (body, query string, route params and path, headers, cookies, user agent,
  * error messages, manual record() metadata) and in responses; then the stored rows (and SQLite's
  * file and WAL) are searched byte for byte for every planted value. And the leak check: a response
@@ -89,6 +90,19 @@ const backends: Array<{ name: string; make: () => Promise<Backend> }> = [
         storage: { type: 'postgres', url: db.url },
         files: [],
         rawRows: () => runPostgresSql(db.url, 'SELECT * FROM audit_log'),
+        cleanup: () => db.drop(),
+      };
+    },
+  },
+  {
+    name: 'MariaDB',
+    make: async () => {
+      const db = await createTempMariaDbDatabase();
+      return {
+        env: { DATABASE_URL: db.url },
+        storage: { type: 'mariadb', url: db.url },
+        files: [],
+        rawRows: () => runMariaDbSql(db.url, 'SELECT * FROM audit_log'),
         cleanup: () => db.drop(),
       };
     },

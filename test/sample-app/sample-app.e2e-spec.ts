@@ -3,8 +3,9 @@ import Database from 'better-sqlite3';
 import { createHash, createHmac } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AUDIT_LOG_GUARDS, type AuditStorageOptions, type SealedEntry } from 'sealed-audit';
+import { AUDIT_APPEND_ONLY_TABLES, AUDIT_LOG_GUARDS, createAuditStore, type AuditStorageOptions, type SealedEntry } from 'sealed-audit';
 import { runCli, type CliIo } from '../../libs/sealed-audit/src/cli';
+import { MARIADB_ADMIN_URL, createTempMariaDbDatabase, runMariaDbSql } from '../support/mariadb';
 import { POSTGRES_ADMIN_URL, createTempPostgresDatabase, runPostgresSql } from '../support/postgres';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
 import { bootSampleApp, objectAt, readEntries, type RunningSampleApp } from './sample-app.harness';
@@ -24,7 +25,9 @@ const TOKENS = { doctor: 'doctor-token', nurse: 'nurse-token', admin: 'admin-tok
 /** A statement the database must refuse, and how it says so. */
 interface Refusal {
   sql: string;
+  /** The driver's error code (and, where the driver has one, the SQLSTATE). */
   code: string;
+  sqlState?: string;
   message: RegExp;
 }
 
@@ -47,6 +50,12 @@ interface Backend {
 }
 
 const refusedByPostgres = (op: string) => ({ code: '42501', message: new RegExp(`audit_log is append-only: ${op} is not allowed`) });
+
+const refusedByMariaDb = (op: string) => ({
+  code: 'ER_SIGNAL_EXCEPTION',
+  sqlState: '45000',
+  message: new RegExp(`audit_log is append-only: ${op} is not allowed`),
+});
 
 const backends: Array<{ name: string; refusals: Refusal[]; make: () => Promise<Backend> }> = [
   {
@@ -127,6 +136,51 @@ const backends: Array<{ name: string; refusals: Refusal[]; make: () => Promise<B
         },
         cleanup: async () => {
           await runPostgresSql(POSTGRES_ADMIN_URL, `DROP DATABASE IF EXISTS ${copyName} WITH (FORCE)`);
+          await db.drop();
+        },
+      };
+    },
+  },
+  {
+    name: 'MariaDB',
+    // TRUNCATE fires no trigger on MariaDB: the table owner may truncate. Only a user without DROP
+    // is refused, see mariadb-app-role.e2e-spec.ts.
+    refusals: [
+      { sql: `UPDATE audit_log SET subject_id = 'someone-else'`, ...refusedByMariaDb('UPDATE') },
+      { sql: `DELETE FROM audit_log WHERE seq = 1`, ...refusedByMariaDb('DELETE') },
+      { sql: `DELETE FROM audit_log`, ...refusedByMariaDb('DELETE') },
+    ],
+    make: async () => {
+      const db = await createTempMariaDbDatabase();
+      const copyName = `${db.name}_copy`;
+      const copyUrl = new URL(db.url);
+      copyUrl.pathname = `/${copyName}`;
+      return {
+        env: { DATABASE_URL: db.url },
+        storage: { type: 'mariadb', url: db.url },
+        database: db.url,
+        files: [],
+        rawRows: (database) => runMariaDbSql(database, 'SELECT * FROM audit_log ORDER BY chain_id, seq'),
+        // mysql2 binds `?` in order; the statements here use $1, $2 in order.
+        exec: async (database, sql, params = []) => {
+          await runMariaDbSql(database, sql.replace(/\$\d+/g, '?'), params);
+        },
+        dropGuards: async (database) => {
+          await runMariaDbSql(database, `DROP TRIGGER ${AUDIT_LOG_GUARDS.mariadbUpdateTrigger}; DROP TRIGGER ${AUDIT_LOG_GUARDS.mariadbDeleteTrigger}`);
+        },
+        copy: async () => {
+          // No TEMPLATE on MariaDB: install the schema in a new database and copy the rows over.
+          await runMariaDbSql(MARIADB_ADMIN_URL, `CREATE DATABASE ${copyName} CHARACTER SET utf8mb4`);
+          const store = createAuditStore({ type: 'mariadb', url: copyUrl.toString() });
+          await store.init();
+          await store.close();
+          for (const { table } of AUDIT_APPEND_ONLY_TABLES) {
+            await runMariaDbSql(MARIADB_ADMIN_URL, `INSERT INTO ${copyName}.${table} SELECT * FROM ${db.name}.${table}`);
+          }
+          return copyUrl.toString();
+        },
+        cleanup: async () => {
+          await runMariaDbSql(MARIADB_ADMIN_URL, `DROP DATABASE IF EXISTS ${copyName}`);
           await db.drop();
         },
       };
@@ -526,7 +580,11 @@ describe.each(backends)('sample app on a real port ($name)', ({ name, refusals, 
       await running.flush();
       const before = await backend.rawRows(backend.database);
       expect(before.length).toBeGreaterThan(0);
-      await expect(backend.exec(backend.database, refusal.sql)).rejects.toMatchObject({ code: refusal.code, message: expect.stringMatching(refusal.message) });
+      await expect(backend.exec(backend.database, refusal.sql)).rejects.toMatchObject({
+        code: refusal.code,
+        ...(refusal.sqlState ? { sqlState: refusal.sqlState } : {}),
+        message: expect.stringMatching(refusal.message),
+      });
       expect(await backend.rawRows(backend.database)).toEqual(before);
     });
   });

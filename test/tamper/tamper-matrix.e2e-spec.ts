@@ -1,7 +1,7 @@
 /**
  * The tamper matrix of issue 4: an attacker with full rights on the database (drops the
  * append-only triggers, even the primary key) but without the signing key. Each attack must be
- * detected with the right kind at the right (chain, seq), on SQLite and PostgreSQL; an untouched
+ * detected with the right kind at the right (chain, seq), on SQLite, PostgreSQL and MariaDB; an untouched
  * trail must pass. Cases 5 (cut-off tail) and 10 (consistent rewrite) and 12 (replaced key) show
  * what needs the anchor / the public key: they pass without and fail with.
  *
@@ -32,6 +32,7 @@ import {
   type VerificationReport,
 } from 'sealed-audit';
 import { runCli } from '../../libs/sealed-audit/src/cli/run-cli';
+import { createTempMariaDbDatabase, runMariaDbSql } from '../support/mariadb';
 import { createTempPostgresDatabase, runPostgresSql } from '../support/postgres';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
 
@@ -85,6 +86,18 @@ async function postgresTarget(): Promise<Target> {
     exec: async (sql) => void (await runPostgresSql(db.url, sql)),
     rows: async <T>(sql: string) => (await runPostgresSql(db.url, sql)) as T[],
     dropPrimaryKey: async () => void (await runPostgresSql(db.url, 'ALTER TABLE audit_log DROP CONSTRAINT audit_log_pkey')),
+    cleanup: () => db.drop(),
+  };
+}
+
+async function mariadbTarget(): Promise<Target> {
+  const db = await createTempMariaDbDatabase();
+  return {
+    database: db.url,
+    storage: { type: 'mariadb', url: db.url },
+    exec: async (sql) => void (await runMariaDbSql(db.url, sql)),
+    rows: async <T>(sql: string) => (await runMariaDbSql(db.url, sql)) as T[],
+    dropPrimaryKey: async () => void (await runMariaDbSql(db.url, 'ALTER TABLE audit_log DROP PRIMARY KEY')),
     cleanup: () => db.drop(),
   };
 }
@@ -146,8 +159,11 @@ async function buildTrail(target: Target): Promise<Trail> {
 /** Drops every append-only trigger, as an owner or superuser can. */
 async function dropGuards(target: Target): Promise<void> {
   for (const { table, guards } of AUDIT_APPEND_ONLY_TABLES) {
-    if (target.storage && 'type' in target.storage && target.storage.type === 'sqlite') {
+    const type = 'type' in target.storage ? target.storage.type : undefined;
+    if (type === 'sqlite') {
       await target.exec(`DROP TRIGGER IF EXISTS ${guards.sqliteUpdateTrigger}; DROP TRIGGER IF EXISTS ${guards.sqliteDeleteTrigger};`);
+    } else if (type === 'mariadb') {
+      await target.exec(`DROP TRIGGER IF EXISTS ${guards.mariadbUpdateTrigger}; DROP TRIGGER IF EXISTS ${guards.mariadbDeleteTrigger}`);
     } else {
       await target.exec(`DROP TRIGGER IF EXISTS ${guards.postgresRowTrigger} ON ${table}; DROP TRIGGER IF EXISTS ${guards.postgresTruncateTrigger} ON ${table}`);
     }
@@ -214,6 +230,7 @@ async function readChain(store: ReturnType<typeof createAuditStore>, chainId: st
 describe.each([
   ['sqlite', sqliteTarget],
   ['postgres', postgresTarget],
+  ['mariadb', mariadbTarget],
 ] as const)('tamper matrix on %s', (_name, makeTarget) => {
   const targets: Target[] = [];
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { AuditModule } from 'sealed-audit';
+import { AuditModule, isMariaDbUrl } from 'sealed-audit';
 import { LeakAlertsModule } from './audit/leak-alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { PatientsModule } from './patients/patients.module';
@@ -18,10 +18,10 @@ function hmacKey(): string {
   return DEV_ONLY_HMAC_KEY;
 }
 
-/** PostgreSQL when DATABASE_URL is set, an embedded SQLite file otherwise. */
-function storage(): { type: 'postgres'; url: string } | { type: 'sqlite'; database: string } {
+/** DATABASE_URL: MariaDB for `mysql://` / `mariadb://`, PostgreSQL otherwise; unset: an embedded SQLite file. */
+function storage(): { type: 'postgres' | 'mariadb'; url: string } | { type: 'sqlite'; database: string } {
   const url = process.env.DATABASE_URL;
-  if (url) return { type: 'postgres', url };
+  if (url) return { type: isMariaDbUrl(url) ? 'mariadb' : 'postgres', url };
   return { type: 'sqlite', database: process.env.AUDIT_SQLITE ?? './audit.sqlite' };
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTempMariaDbDatabase } from '../../../../test/support/mariadb';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../../../../test/support/postgres';
 import { sealChain } from '../../../../test/support/sealed-entries';
 import { removeTempSqlite, tempSqlitePath } from '../../../../test/support/sqlite';
@@ -9,6 +10,7 @@ import type { InclusionProofDocument } from '../core/verify/inclusion-proof';
 import type { VerificationReport } from '../core/verify/verification-report';
 import { createAuditStore } from '../typeorm/create-audit-store';
 import { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './keys.command';
+import { storageFromCli } from './cli-database';
 import { runCli } from './run-cli';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -45,6 +47,13 @@ describe.each([
       return { database: db.url, cleanup: () => db.drop() };
     },
   ],
+  [
+    'mariadb',
+    async () => {
+      const db = await createTempMariaDbDatabase();
+      return { database: db.url, cleanup: () => db.drop() };
+    },
+  ],
 ] as const)('checkpoint, verify, prove and verify-proof on %s', (_name, makeDatabase) => {
   let database: string;
   let cleanup: () => Promise<void>;
@@ -61,7 +70,7 @@ describe.each([
     cleanup = () => made.cleanup(made.database as never);
     expect((await cli('keys', 'generate', '--out', keyDir)).code).toBe(0);
     expect((await cli('install', '--database', database)).code).toBe(0);
-    const store = createAuditStore(database.startsWith('postgres') ? { type: 'postgres', url: database } : { type: 'sqlite', database });
+    const store = createAuditStore(storageFromCli({ database }, { readOnly: false }));
     try {
       await store.append(sealChain('api:1', 9).entries); // a chain id with a colon: the entry id splits at the last one
       await store.append(sealChain('batch', 4).entries);
@@ -145,7 +154,7 @@ describe.each([
 
   it('prove: usage errors exit 2 (bad id, entry newer than the newest checkpoint)', async () => {
     expect((await cli('prove', 'no-seq', '--database', database)).code).toBe(2);
-    const store = createAuditStore(database.startsWith('postgres') ? { type: 'postgres', url: database } : { type: 'sqlite', database });
+    const store = createAuditStore(storageFromCli({ database }, { readOnly: false }));
     try {
       const head = await store.readHead('batch');
       await store.append(sealChain('batch', 1, { after: head }).entries);

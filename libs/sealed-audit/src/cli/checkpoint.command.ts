@@ -23,7 +23,7 @@ export function registerCheckpointCommand(program: Command, io: CliIo, setExitCo
   program
     .command('checkpoint')
     .description('sign a checkpoint (Merkle root) of every chain now, store it and append it to the anchor')
-    .requiredOption('--database <url|file>', 'postgres:// URL or SQLite file')
+    .requiredOption('--database <url|file>', 'postgres:// or mysql:// URL, or SQLite file')
     .option('--schema <name>', 'PostgreSQL schema holding audit_log')
     .option('--private-key <pem>', 'Ed25519 private key (PEM file, from `sealed-audit keys generate`)')
     .option('--anchor <file>', 'also append the checkpoints to this JSONL anchor file')

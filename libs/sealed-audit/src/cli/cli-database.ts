@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AuditStorageOptions } from '../typeorm/audit-storage.options';
-import { createAuditStore } from '../typeorm/create-audit-store';
+import { createAuditStore, isMariaDbUrl } from '../typeorm/create-audit-store';
 import type { TypeOrmAuditStore } from '../typeorm/typeorm-audit.store';
 import { CliUsageError } from './cli-io';
 
@@ -17,10 +17,12 @@ export interface OpenMode {
   readOnly: boolean;
 }
 
-/** `postgres://` / `postgresql://` is PostgreSQL; anything else is the path of a SQLite file. */
+/** `postgres://` / `postgresql://` is PostgreSQL; `mysql://` / `mariadb://` is MariaDB; anything else is the path of a SQLite file. */
 export function isPostgresUrl(database: string): boolean {
   return /^postgres(ql)?:\/\//i.test(database);
 }
+
+export { isMariaDbUrl };
 
 /** Storage options for `--database`, checked before anything connects. */
 export function storageFromCli(options: DatabaseCliOptions, mode: OpenMode): AuditStorageOptions {
@@ -33,11 +35,15 @@ export function storageFromCli(options: DatabaseCliOptions, mode: OpenMode): Aud
       ...(mode.readOnly ? { readOnly: true, install: false } : { install: true }),
     };
   }
+  if (isMariaDbUrl(database)) {
+    if (schema) throw new CliUsageError('--schema applies to PostgreSQL only; on MariaDB the database in the URL holds audit_log.');
+    return { type: 'mariadb', url: database, ...(mode.readOnly ? { readOnly: true, install: false } : { install: true }) };
+  }
   if (schema) throw new CliUsageError('--schema applies to PostgreSQL only; SQLite keeps audit_log in the file itself.');
   const file = resolve(database);
   if (mode.readOnly && (!existsSync(file) || !statSync(file).isFile())) {
     throw new CliUsageError(
-      `SQLite database file not found: ${file}. Pass the path of an existing SQLite file, or a postgres:// URL.`,
+      `SQLite database file not found: ${file}. Pass the path of an existing SQLite file, or a postgres:// or mysql:// URL.`,
     );
   }
   return mode.readOnly ? { type: 'sqlite', database: file, readOnly: true, install: false } : { type: 'sqlite', database: file };
@@ -57,12 +63,13 @@ export async function openStore(options: DatabaseCliOptions, mode: OpenMode): Pr
 
 /** The database for messages, without a password. */
 export function describeDatabase(database: string): string {
-  if (!isPostgresUrl(database)) return `SQLite file ${resolve(database)}`;
+  const engine = isPostgresUrl(database) ? 'PostgreSQL' : isMariaDbUrl(database) ? 'MariaDB' : undefined;
+  if (!engine) return `SQLite file ${resolve(database)}`;
   try {
     const url = new URL(database);
     if (url.password) url.password = '***';
-    return `PostgreSQL ${url.toString()}`;
+    return `${engine} ${url.toString()}`;
   } catch {
-    return 'PostgreSQL (unparsable URL)';
+    return `${engine} (unparsable URL)`;
   }
 }

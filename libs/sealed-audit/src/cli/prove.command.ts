@@ -20,7 +20,7 @@ export function registerProveCommand(program: Command, io: CliIo, setExitCode: (
     .command('prove')
     .description('print an inclusion proof of one entry (<chainId>:<seq>) against the newest signed checkpoint, as JSON')
     .argument('<entry-id>', 'the entry, as <chainId>:<seq> (seq after the last colon), e.g. api-1:42')
-    .requiredOption('--database <url|file>', 'postgres:// URL or SQLite file')
+    .requiredOption('--database <url|file>', 'postgres:// or mysql:// URL, or SQLite file')
     .option('--schema <name>', 'PostgreSQL schema holding audit_log')
     .option('--out <file>', 'write the proof to this file instead of stdout')
     .action(async (entryId: string, options: ProveOptions) => {

@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
+import { createTempMariaDbDatabase, runMariaDbSql } from '../../../../test/support/mariadb';
 import { createTempPostgresDatabase, runPostgresSql, type TempPostgresDatabase } from '../../../../test/support/postgres';
 import { sealChain } from '../../../../test/support/sealed-entries';
 import { removeTempSqlite, tempSqlitePath } from '../../../../test/support/sqlite';
 import type { VerificationReport } from '../core/verify/chain-verifier';
 import { createAuditStore } from '../typeorm/create-audit-store';
+import { storageFromCli } from './cli-database';
 import { runCli } from './run-cli';
 
 /** Runs the CLI in-process and keeps what it printed. */
@@ -54,8 +56,21 @@ async function postgresTarget(): Promise<Target> {
   };
 }
 
+async function mariadbTarget(): Promise<Target> {
+  const db = await createTempMariaDbDatabase();
+  const sql = async (statement: string): Promise<void> => {
+    await runMariaDbSql(db.url, statement);
+  };
+  return {
+    database: db.url,
+    sql,
+    dropTriggers: () => sql('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete'),
+    cleanup: () => db.drop(),
+  };
+}
+
 async function seed(database: string): Promise<void> {
-  const store = createAuditStore(database.startsWith('postgres') ? { type: 'postgres', url: database } : { type: 'sqlite', database });
+  const store = createAuditStore(storageFromCli({ database }, { readOnly: false }));
   try {
     await store.append(sealChain('alpha', 5).entries);
     await store.append(
@@ -70,6 +85,7 @@ async function seed(database: string): Promise<void> {
 describe.each([
   ['sqlite', sqliteTarget],
   ['postgres', postgresTarget],
+  ['mariadb', mariadbTarget],
 ] as const)('sealed-audit CLI on %s', (_name, makeTarget) => {
   let target: Target;
 
@@ -185,7 +201,27 @@ describe('sealed-audit CLI errors', () => {
     expect(result.err).not.toContain('secret');
   });
 
-  it('install creates a SQLite trail that verifies as empty; --grant is PostgreSQL-only', async () => {
+  it('exits 2 when MariaDB cannot be reached, without printing the password', async () => {
+    const result = await cli('verify', '--database', 'mysql://root:secret@127.0.0.1:1/nowhere');
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^error: /);
+    expect(result.err).not.toContain('secret');
+    expect((await cli('verify', '--database', 'mariadb://root@127.0.0.1:3306/test', '--schema', 'x')).code).toBe(2);
+  });
+
+  it('install --print-sql for MariaDB: the DDL with SIGNAL triggers, and --grant name@host as GRANT statements', async () => {
+    const result = await cli('install', '--database', 'mariadb://owner:pw@127.0.0.1:1/app', '--grant', 'audit_writer@10.0.%', '--print-sql');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('CREATE TABLE IF NOT EXISTS `audit_log`');
+    expect(result.out).toContain(
+      "CREATE OR REPLACE TRIGGER `audit_log_no_update` BEFORE UPDATE ON `audit_log` FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_log is append-only: UPDATE is not allowed';",
+    );
+    expect(result.out).toContain("REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'audit_writer'@'10.0.%';");
+    expect(result.out).toContain("GRANT SELECT, INSERT ON `app`.`audit_signing_key` TO 'audit_writer'@'10.0.%';");
+    expect(result.out).not.toContain('TRUNCATE');
+  });
+
+  it('install creates a SQLite trail that verifies as empty; --grant is for PostgreSQL and MariaDB only', async () => {
     const file = tempSqlitePath();
     files.push(file);
     expect((await cli('install', '--database', file)).code).toBe(0);

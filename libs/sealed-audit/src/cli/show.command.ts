@@ -23,7 +23,7 @@ export function registerShowCommand(program: Command, io: CliIo, setExitCode: (c
   program
     .command('show')
     .description('print the newest stored entries as a table (oldest first)')
-    .requiredOption('--database <url|file>', 'postgres:// URL or SQLite file')
+    .requiredOption('--database <url|file>', 'postgres:// or mysql:// URL, or SQLite file')
     .option('--schema <name>', 'PostgreSQL schema holding audit_log')
     .option('--chain <id>', 'only this chain')
     .option('--subject <id>', 'only entries about this data subject')

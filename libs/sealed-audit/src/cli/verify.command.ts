@@ -25,7 +25,7 @@ export function registerVerifyCommand(program: Command, io: CliIo, setExitCode: 
   program
     .command('verify')
     .description('check every entry, link and signed checkpoint of the trail; exit 0 intact, 1 tampered, 2 error')
-    .requiredOption('--database <url|file>', 'postgres:// URL or SQLite file')
+    .requiredOption('--database <url|file>', 'postgres:// or mysql:// URL, or SQLite file')
     .option('--schema <name>', 'PostgreSQL schema holding audit_log')
     .option('--public-key <pem>', 'trust only this Ed25519 public key (PEM file; repeat for rotated keys)', collect, [])
     .option('--anchor <file>', 'JSONL anchor file of signed checkpoints (detects a cut-off tail and full rewrites)')

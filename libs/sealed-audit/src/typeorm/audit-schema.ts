@@ -4,17 +4,27 @@ import { AUDIT_LOG_COLUMN_LENGTHS as L, AUDIT_LOG_TABLE, AuditLogEntity } from '
 import { UnsupportedAuditDatabaseError } from './audit-store.errors';
 
 /**
- * SQL dialects with an append-only schema. MariaDB/MySQL slots in here: one more `*SchemaSql`
- * producing the three tables and, per table, BEFORE UPDATE / BEFORE DELETE triggers that
- * `SIGNAL SQLSTATE '45000'` (see {@link AUDIT_APPEND_ONLY_TABLES} for the names).
+ * SQL dialects with an append-only schema. `mariadb` is MariaDB 10.5+ through mysql2 (TypeORM
+ * type `mariadb`, or `mysql` pointed at a MariaDB server).
  */
-export type AuditSqlDialect = 'postgres' | 'sqlite';
+export type AuditSqlDialect = 'postgres' | 'sqlite' | 'mariadb';
 
 /** Where the audit table lives. */
 export interface AuditSchemaOptions {
-  /** PostgreSQL schema; unqualified (the connection's search_path) when absent. Ignored by SQLite. */
+  /**
+   * PostgreSQL schema; unqualified (the connection's search_path) when absent. Ignored by SQLite
+   * and MariaDB (there, the connection's database is the schema).
+   */
   schema?: string;
 }
+
+/**
+ * Named lock that serializes concurrent installers on MariaDB (`GET_LOCK`), waited for at most
+ * {@link MARIADB_INSTALL_LOCK_SECONDS}. DDL commits implicitly there, so the lock, not a
+ * transaction, is what keeps two processes starting together from interleaving their DDL.
+ */
+const MARIADB_INSTALL_LOCK = 'sealed-audit:install';
+const MARIADB_INSTALL_LOCK_SECONDS = 30;
 
 /** Names of the append-only guards, so checks and tests do not repeat string literals. */
 export const AUDIT_LOG_GUARDS = {
@@ -23,6 +33,8 @@ export const AUDIT_LOG_GUARDS = {
   postgresTruncateTrigger: 'audit_log_no_truncate',
   sqliteUpdateTrigger: 'audit_log_no_update',
   sqliteDeleteTrigger: 'audit_log_no_delete',
+  mariadbUpdateTrigger: 'audit_log_no_update',
+  mariadbDeleteTrigger: 'audit_log_no_delete',
 } as const;
 
 /** Guards of `audit_checkpoint` (same protection as `audit_log`). */
@@ -31,6 +43,8 @@ export const AUDIT_CHECKPOINT_GUARDS = {
   postgresTruncateTrigger: 'audit_checkpoint_no_truncate',
   sqliteUpdateTrigger: 'audit_checkpoint_no_update',
   sqliteDeleteTrigger: 'audit_checkpoint_no_delete',
+  mariadbUpdateTrigger: 'audit_checkpoint_no_update',
+  mariadbDeleteTrigger: 'audit_checkpoint_no_delete',
 } as const;
 
 /** Guards of `audit_signing_key`. */
@@ -39,6 +53,8 @@ export const AUDIT_SIGNING_KEY_GUARDS = {
   postgresTruncateTrigger: 'audit_signing_key_no_truncate',
   sqliteUpdateTrigger: 'audit_signing_key_no_update',
   sqliteDeleteTrigger: 'audit_signing_key_no_delete',
+  mariadbUpdateTrigger: 'audit_signing_key_no_update',
+  mariadbDeleteTrigger: 'audit_signing_key_no_delete',
 } as const;
 
 /** Trigger names of one append-only table. */
@@ -47,6 +63,8 @@ export interface AppendOnlyGuards {
   postgresTruncateTrigger: string;
   sqliteUpdateTrigger: string;
   sqliteDeleteTrigger: string;
+  mariadbUpdateTrigger: string;
+  mariadbDeleteTrigger: string;
 }
 
 /** Every append-only table sealed-audit installs, with its trigger names. */
@@ -61,6 +79,8 @@ export function auditDialectOf(dataSource: DataSource): AuditSqlDialect {
   const type = dataSource.options.type;
   if (type === 'postgres') return 'postgres';
   if (type === 'better-sqlite3') return 'sqlite';
+  // One driver (mysql2) for both TypeORM types; the DDL needs a MariaDB server (see mariadbSchemaSql).
+  if (type === 'mariadb' || type === 'mysql') return 'mariadb';
   throw new UnsupportedAuditDatabaseError(String(type));
 }
 
@@ -89,18 +109,27 @@ export function auditSchemaOf(dataSource: DataSource): string | undefined {
  * `session_replication_role = replica` does not skip them. An owner or superuser can still drop
  * them; the hash chain (and signed checkpoints) are what detect that.
  *
+ * MariaDB (10.5+) gets BEFORE UPDATE / BEFORE DELETE triggers that `SIGNAL SQLSTATE '45000'`.
+ * MariaDB cannot refuse TRUNCATE with a trigger: give the application a user without DROP
+ * (`mariadbRoleSetupSql`). With binary logging on, creating triggers needs SUPER (or
+ * `log_bin_trust_function_creators = 1`).
+ *
  * @example
  * for (const sql of auditSchemaSql('postgres', { schema: 'audit' })) console.log(`${sql};`);
  */
 export function auditSchemaSql(dialect: AuditSqlDialect, options: AuditSchemaOptions = {}): string[] {
-  return dialect === 'postgres' ? postgresSchemaSql(options.schema) : sqliteSchemaSql();
+  if (dialect === 'postgres') return postgresSchemaSql(options.schema);
+  return dialect === 'mariadb' ? mariadbSchemaSql() : sqliteSchemaSql();
 }
 
 /**
  * Creates or upgrades the audit schema in one transaction (see {@link auditSchemaSql}). Run it as
  * the role that owns the table; the application role then needs only INSERT and SELECT
- * (see `postgresRoleSetupSql`). Concurrent installers on PostgreSQL are serialized by an advisory
- * lock, so several processes starting together do not trip over each other's CREATE.
+ * (see `postgresRoleSetupSql`, `mariadbRoleSetupSql`). Concurrent installers are serialized by an
+ * advisory lock (PostgreSQL) or `GET_LOCK` (MariaDB), so several processes starting together do
+ * not trip over each other's CREATE. On MariaDB, where DDL commits implicitly, there is no
+ * enclosing transaction: every statement is idempotent, so an interrupted install is finished by
+ * the next one.
  *
  * @example
  * await installAuditSchema(dataSource);
@@ -110,6 +139,13 @@ export async function installAuditSchema(dataSource: DataSource, options: AuditS
   const schema = options.schema ?? auditSchemaOf(dataSource);
   const runner = dataSource.createQueryRunner();
   try {
+    if (dialect === 'mariadb') {
+      // Every DDL statement commits implicitly on MariaDB: a transaction would only pretend. The
+      // statements are idempotent instead, and GET_LOCK (on this runner's one connection)
+      // serializes concurrent installers.
+      await applyAuditSchema(runner, dialect, {});
+      return;
+    }
     await runner.startTransaction();
     try {
       await applyAuditSchema(runner, dialect, { ...(schema ? { schema } : {}) });
@@ -130,6 +166,22 @@ export async function installAuditSchema(dataSource: DataSource, options: AuditS
 export async function applyAuditSchema(runner: QueryRunner, dialect: AuditSqlDialect, options: AuditSchemaOptions): Promise<void> {
   if (dialect === 'postgres') {
     await runner.query(`SELECT pg_advisory_xact_lock(hashtext('sealed-audit:install'))`);
+  }
+  if (dialect === 'mariadb') {
+    const [row] = (await runner.query(`SELECT GET_LOCK(?, ?) AS locked`, [MARIADB_INSTALL_LOCK, MARIADB_INSTALL_LOCK_SECONDS])) as Array<{ locked: unknown }>;
+    if (Number(row?.locked) !== 1) {
+      throw new Error(
+        `sealed-audit could not take the install lock "${MARIADB_INSTALL_LOCK}" within ${MARIADB_INSTALL_LOCK_SECONDS} s: ` +
+          'another installer holds it. Retry once it has finished.',
+      );
+    }
+    try {
+      for (const sql of auditSchemaSql(dialect, options)) await runner.query(sql);
+    } finally {
+      // The lock belongs to the session: a pooled connection must not keep it.
+      await runner.query(`SELECT RELEASE_LOCK(?)`, [MARIADB_INSTALL_LOCK]);
+    }
+    return;
   }
   for (const sql of auditSchemaSql(dialect, options)) {
     await runner.query(sql);
@@ -171,6 +223,27 @@ export async function inspectAuditSchema(dataSource: DataSource, options: AuditS
         guarded: triggers.has(guards.sqliteUpdateTrigger) && triggers.has(guards.sqliteDeleteTrigger),
       });
     }
+  } else if (dialect === 'mariadb') {
+    const names = AUDIT_APPEND_ONLY_TABLES.map((t) => t.table);
+    const tables = (await dataSource.query(
+      `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?)`,
+      names,
+    )) as Array<{ name: string }>;
+    // A user with only SELECT/INSERT on a table still sees its triggers' names here (MariaDB 10.5+).
+    const triggers = (await dataSource.query(
+      `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tableName, EVENT_MANIPULATION AS event, ACTION_TIMING AS timing
+         FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE IN (?, ?, ?)`,
+      names,
+    )) as Array<{ name: string; tableName: string; event: string; timing: string }>;
+    for (const { table, guards } of AUDIT_APPEND_ONLY_TABLES) {
+      const has = (name: string, event: string) =>
+        triggers.some((t) => t.tableName === table && t.name === name && t.event === event && t.timing === 'BEFORE');
+      found.push({
+        table,
+        exists: tables.some((row) => row.name === table),
+        guarded: has(guards.mariadbUpdateTrigger, 'UPDATE') && has(guards.mariadbDeleteTrigger, 'DELETE'),
+      });
+    }
   } else {
     const schema = options.schema ?? auditSchemaOf(dataSource);
     for (const { table, guards } of AUDIT_APPEND_ONLY_TABLES) {
@@ -196,6 +269,12 @@ export async function inspectAuditSchema(dataSource: DataSource, options: AuditS
 
 function qualified(schema: string | undefined, table: string): string {
   return schema ? `${quoteIdent(schema)}.${quoteIdent(table)}` : quoteIdent(table);
+}
+
+/** Back-quoted identifier for MariaDB / MySQL (whatever `ANSI_QUOTES` says). */
+export function quoteMariaDbIdent(name: string): string {
+  if (name.length === 0 || name.length > 64 || name.includes('\0')) throw new TypeError(`Invalid MariaDB identifier: ${JSON.stringify(name)}`);
+  return `\`${name.replaceAll('`', '``')}\``;
 }
 
 /** Double-quoted SQL identifier (PostgreSQL and SQLite share the rule). */
@@ -351,5 +430,88 @@ function sqliteSchemaSql(): string[] {
   created_at text NOT NULL
 )`,
     ...sqliteGuardSql(quoteIdent(AUDIT_SIGNING_KEY_TABLE), AUDIT_SIGNING_KEY_TABLE, AUDIT_SIGNING_KEY_GUARDS),
+  ];
+}
+
+/**
+ * One trigger per event: MariaDB triggers fire FOR EACH ROW only, and SIGNAL aborts the statement
+ * (the whole multi-row UPDATE/DELETE, InnoDB rolls the statement back). CREATE OR REPLACE keeps
+ * the install idempotent and lets an upgrade ship new definitions, like PostgreSQL's.
+ *
+ * TRUNCATE fires no trigger on MariaDB (it is DDL: drop and re-create). Only privileges stop it:
+ * TRUNCATE needs DROP, which `mariadbRoleSetupSql` does not grant.
+ */
+function mariadbGuardSql(table: string, name: string, g: AppendOnlyGuards): string[] {
+  return (['UPDATE', 'DELETE'] as const).map(
+    (op) =>
+      `CREATE OR REPLACE TRIGGER ${quoteMariaDbIdent(op === 'UPDATE' ? g.mariadbUpdateTrigger : g.mariadbDeleteTrigger)} BEFORE ${op} ON ${table} FOR EACH ROW ` +
+      `SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${name} is append-only: ${op} is not allowed'`,
+  );
+}
+
+/**
+ * MariaDB (10.5+; 10.11 in CI):
+ * - text columns are utf8mb4 with `utf8mb4_nopad_bin`: every Unicode string round-trips, compares
+ *   byte for byte (code point order, the same (chain_id, seq) order as PostgreSQL's COLLATE "C"
+ *   and SQLite) and, unlike the PAD SPACE `utf8mb4_bin`, `'a'` and `'a '` are different chain ids;
+ * - `ts` is the hashed ISO text itself, CHAR(24) ASCII (fixed width, so it still sorts by time):
+ *   no DATETIME means no dependence on the driver's or session's time zone, and a DataSource
+ *   shared with the application reads it back unchanged whatever its `timezone` option;
+ * - `payload` is LONGTEXT (no 64 KiB cap of TEXT);
+ * - InnoDB with DYNAMIC rows: 255 utf8mb4 characters (1020 bytes) fit the 3072-byte index key limit.
+ */
+function mariadbSchemaSql(): string[] {
+  const table = quoteMariaDbIdent(AUDIT_LOG_TABLE);
+  const checkpoints = quoteMariaDbIdent(AUDIT_CHECKPOINT_TABLE);
+  const keys = quoteMariaDbIdent(AUDIT_SIGNING_KEY_TABLE);
+  const ascii = 'CHARACTER SET ascii COLLATE ascii_bin';
+  const options = 'ENGINE=InnoDB ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin';
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (
+  chain_id   varchar(${L.chainId}) NOT NULL,
+  seq        bigint NOT NULL,
+  v          smallint NOT NULL,
+  ts         char(24) ${ascii} NOT NULL,
+  action     varchar(${L.action}) NOT NULL,
+  outcome    varchar(${L.outcome}) NOT NULL,
+  actor_id   varchar(${L.actorId}),
+  actor_type varchar(${L.actorType}),
+  resource   varchar(${L.resource}),
+  subject_id varchar(${L.subjectId}),
+  request_id varchar(${L.requestId}),
+  payload    longtext NOT NULL,
+  prev_hash  char(64) ${ascii} NOT NULL,
+  hash       char(64) ${ascii} NOT NULL,
+  PRIMARY KEY (chain_id, seq)
+) ${options}`,
+    `CREATE INDEX IF NOT EXISTS audit_log_ts_idx ON ${table} (ts)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_actor_id_idx ON ${table} (actor_id)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_subject_id_idx ON ${table} (subject_id)`,
+    `CREATE INDEX IF NOT EXISTS audit_log_action_idx ON ${table} (action)`,
+    ...mariadbGuardSql(table, AUDIT_LOG_TABLE, AUDIT_LOG_GUARDS),
+    `CREATE TABLE IF NOT EXISTS ${checkpoints} (
+  chain_id   varchar(${L.chainId}) NOT NULL,
+  seq        bigint NOT NULL,
+  v          smallint NOT NULL,
+  ts         char(24) ${ascii} NOT NULL,
+  tree_size  bigint NOT NULL,
+  root       char(64) ${ascii} NOT NULL,
+  head_hash  char(64) ${ascii} NOT NULL,
+  prev_hash  char(64) ${ascii} NOT NULL,
+  key_id     char(64) ${ascii} NOT NULL,
+  signature  varchar(128) ${ascii} NOT NULL,
+  hash       char(64) ${ascii} NOT NULL,
+  frontier   longtext NOT NULL,
+  PRIMARY KEY (chain_id, seq)
+) ${options}`,
+    ...mariadbGuardSql(checkpoints, AUDIT_CHECKPOINT_TABLE, AUDIT_CHECKPOINT_GUARDS),
+    `CREATE TABLE IF NOT EXISTS ${keys} (
+  key_id     char(64) ${ascii} NOT NULL,
+  algorithm  varchar(16) NOT NULL,
+  public_key text NOT NULL,
+  created_at char(24) ${ascii} NOT NULL,
+  PRIMARY KEY (key_id)
+) ${options}`,
+    ...mariadbGuardSql(keys, AUDIT_SIGNING_KEY_TABLE, AUDIT_SIGNING_KEY_GUARDS),
   ];
 }

@@ -27,6 +27,23 @@ export interface PostgresStorageOptions {
 }
 
 /**
+ * MariaDB (10.5+) through `mysql2`. Give the audit store its own user (see `mariadbRoleSetupSql`):
+ * MariaDB grants add up across database and table level, so a user with database-wide rights
+ * could UPDATE, DELETE or TRUNCATE the trail (UPDATE/DELETE still hit the triggers; TRUNCATE
+ * does not).
+ */
+export interface MariaDbStorageOptions {
+  type: 'mariadb';
+  /** `mysql://user:password@host:3306/database` (or `mariadb://…`); user and password percent-encoded. */
+  url: string;
+  /**
+   * Every transaction of the connection is READ ONLY (`SET SESSION TRANSACTION READ ONLY`), and
+   * nothing is installed: for verification and reports. Default `false`.
+   */
+  readOnly?: boolean;
+}
+
+/**
  * Reuse the application's TypeORM DataSource. Add `AUDIT_ENTITIES` to its `entities` so the audit
  * tables have TypeORM metadata; the store does not initialize or destroy a DataSource it did not create.
  */
@@ -35,7 +52,7 @@ export interface DataSourceStorageOptions {
 }
 
 /** Where the trail is stored. */
-export type AuditStorageOptions = (SqliteStorageOptions | PostgresStorageOptions | DataSourceStorageOptions) & {
+export type AuditStorageOptions = (SqliteStorageOptions | PostgresStorageOptions | MariaDbStorageOptions | DataSourceStorageOptions) & {
   /**
    * Create the tables, indexes and append-only triggers at start-up when they are missing
    * (idempotent). Default `true`. Set `false` when the application connects with a role that may

@@ -9,7 +9,7 @@ export class AuditEntitiesMissingError extends Error {
       'The DataSource given to sealed-audit has no metadata for AuditLogEntity. Potential solutions:\n' +
         '- add `...AUDIT_ENTITIES` to the DataSource `entities`, e.g. ' +
         '`new DataSource({ ..., entities: [...yourEntities, ...AUDIT_ENTITIES] })` or the same in TypeOrmModule.forRoot();\n' +
-        "- or let sealed-audit open its own connection: storage: { type: 'postgres', url } / { type: 'sqlite', database }.",
+        "- or let sealed-audit open its own connection: storage: { type: 'postgres', url } / { type: 'mariadb', url } / { type: 'sqlite', database }.",
     );
     this.name = 'AuditEntitiesMissingError';
   }
@@ -43,8 +43,8 @@ export class AuditDataSourceNotInitializedError extends Error {
 export class UnsupportedAuditDatabaseError extends Error {
   constructor(readonly databaseType: string) {
     super(
-      `sealed-audit cannot store its trail in a "${databaseType}" database yet: supported are "postgres" and ` +
-        '"better-sqlite3" (SQLite). TypeORM 1.x has no "sqlite" driver any more: use type "better-sqlite3".',
+      `sealed-audit cannot store its trail in a "${databaseType}" database yet: supported are "postgres", ` +
+        '"mariadb" (or "mysql" on a MariaDB server) and "better-sqlite3" (SQLite). TypeORM 1.x has no "sqlite" driver any more: use type "better-sqlite3".',
     );
     this.name = 'UnsupportedAuditDatabaseError';
   }

@@ -15,10 +15,12 @@ export {
   type AuditSchemaStatus,
   type AuditSqlDialect,
 } from './audit-schema';
+export { mariadbRoleSetupSql, type MariaDbRoleSetupOptions } from './mariadb-roles';
 export { AUDIT_MIGRATIONS, AuditSchemaMigration1764100000000 } from './audit-schema.migration';
 export type {
   AuditStorageOptions,
   DataSourceStorageOptions,
+  MariaDbStorageOptions,
   PostgresStorageOptions,
   SqliteStorageOptions,
 } from './audit-storage.options';
@@ -29,7 +31,7 @@ export {
   AuditSchemaMissingError,
   UnsupportedAuditDatabaseError,
 } from './audit-store.errors';
-export { auditDataSourceOptions, createAuditStore } from './create-audit-store';
+export { auditDataSourceOptions, createAuditStore, isMariaDbUrl } from './create-audit-store';
 export { postgresRoleSetupSql, type PostgresRoleSetupOptions } from './postgres-roles';
 export {
   DEFAULT_READ_PAGE_SIZE,

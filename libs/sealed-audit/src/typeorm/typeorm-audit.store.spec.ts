@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { createTempMariaDbDatabase, type TempMariaDbDatabase } from '../../../../test/support/mariadb';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../../../../test/support/postgres';
 import { sealChain } from '../../../../test/support/sealed-entries';
 import { removeTempSqlite, tempSqlitePath } from '../../../../test/support/sqlite';
@@ -9,16 +10,16 @@ import { verifyChains } from '../core/verify/chain-verifier';
 import { AUDIT_ENTITIES } from './audit-log.entity';
 import { inspectAuditSchema, installAuditSchema } from './audit-schema';
 import { AUDIT_MIGRATIONS } from './audit-schema.migration';
-import type { PostgresStorageOptions, SqliteStorageOptions } from './audit-storage.options';
+import type { MariaDbStorageOptions, PostgresStorageOptions, SqliteStorageOptions } from './audit-storage.options';
 import { AuditEntitiesMissingError, AuditSchemaMissingError } from './audit-store.errors';
 import { auditDataSourceOptions, createAuditStore } from './create-audit-store';
 import type { TypeOrmAuditStore } from './typeorm-audit.store';
 
-type OwnedStorage = (SqliteStorageOptions | PostgresStorageOptions) & { install?: boolean };
+type OwnedStorage = (SqliteStorageOptions | PostgresStorageOptions | MariaDbStorageOptions) & { install?: boolean };
 
 /** One database per backend; each test gets fresh chain ids so tests stay independent. */
 interface Backend {
-  name: 'sqlite' | 'postgres';
+  name: 'sqlite' | 'postgres' | 'mariadb';
   setup(): Promise<void>;
   teardown(): Promise<void>;
   /** Storage options of a fresh, empty database. */
@@ -55,6 +56,22 @@ function postgresBackend(): Backend {
   };
 }
 
+function mariadbBackend(): Backend {
+  const databases: TempMariaDbDatabase[] = [];
+  return {
+    name: 'mariadb',
+    setup: async () => undefined,
+    teardown: async () => {
+      await Promise.all(databases.map((db) => db.drop()));
+    },
+    fresh: async () => {
+      const db = await createTempMariaDbDatabase();
+      databases.push(db);
+      return { type: 'mariadb', url: db.url };
+    },
+  };
+}
+
 let chainCounter = 0;
 const newChain = (): string => `chain-${++chainCounter}`;
 
@@ -64,7 +81,7 @@ async function readAll(store: TypeOrmAuditStore, pageSize?: number): Promise<Sea
   return entries;
 }
 
-describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name', (backend) => {
+describe.each([sqliteBackend(), postgresBackend(), mariadbBackend()])('TypeOrmAuditStore on $name', (backend) => {
   let storage: OwnedStorage;
   let store: TypeOrmAuditStore;
 
@@ -143,6 +160,37 @@ describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name'
     expect(row?.payload).toBe(canonicalize(entries[0]?.payload));
   });
 
+  it('orders and tells apart chain ids by code point, as every backend does (case, trailing space, accents, astral)', async () => {
+    const fresh = createAuditStore(await backend.fresh());
+    try {
+      // Code point order; UTF-16 order would put the emoji before U+FF01, a PAD SPACE collation
+      // would make 'x' and 'x ' one key, a case-insensitive one 'X' and 'x'.
+      const ids = ['X', 'x', 'x ', 'xy', 'x\u00a0', '\u00e9', '\uff01', '\u{1f600}'];
+      for (const id of [...ids].reverse()) await fresh.append(sealChain(id, 2).entries);
+      expect(await fresh.listChainIds()).toEqual(ids);
+      const report = await verifyChains(fresh.read({ pageSize: 3 }));
+      expect(report).toMatchObject({ ok: true, entries: ids.length * 2 });
+      expect(report.chains.map((chain) => chain.chainId)).toEqual(ids);
+      for (const id of ids) expect(await fresh.readHead(id)).toMatchObject({ chainId: id, seq: 2 });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('stores a batch larger than MariaDB\'s 16 MiB max_allowed_packet in one append (several INSERTs, one transaction)', async () => {
+    const chainId = newChain();
+    const filler = 'é'.repeat(20_000); // 40 KB of UTF-8 per entry, 24 MB in all
+    const { entries, head } = sealChain(chainId, 600, { entry: (index) => ({ payload: { filler, index } }) });
+    await store.append(entries);
+    expect(await store.readHead(chainId)).toEqual(head);
+    let count = 0;
+    for await (const entry of store.read({ chainId, pageSize: 250 })) {
+      expect(entry.payload).toEqual({ filler, index: count });
+      count += 1;
+    }
+    expect(count).toBe(600);
+  });
+
   it('rejects a timestamp the database would not give back unchanged', async () => {
     const [entry] = sealChain(newChain(), 1).entries;
     await expect(store.append([{ ...entry!, ts: '2025-01-02T03:04:05Z' }])).rejects.toThrow(TypeError);
@@ -163,7 +211,8 @@ describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name'
     expect(await store.readHead(chainId)).toEqual(first.head);
   });
 
-  it('lets the database refuse UPDATE, DELETE and TRUNCATE', async () => {
+  // MariaDB cannot refuse TRUNCATE with a trigger: its privilege test is in mariadb-roles.spec.ts.
+  it(`lets the database refuse UPDATE, DELETE${backend.name === 'postgres' ? ' and TRUNCATE' : ''}`, async () => {
     const chainId = newChain();
     await store.append(sealChain(chainId, 2).entries);
     const p = backend.name === 'postgres' ? '$1' : '?';
@@ -174,6 +223,13 @@ describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name'
       /audit_log is append-only: DELETE is not allowed/,
     );
     await expect(store.dataSource.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+    if (backend.name === 'mariadb') {
+      // SIGNAL SQLSTATE '45000' from the BEFORE UPDATE trigger (TRUNCATE: see mariadb-roles.spec.ts).
+      const error = (await store.dataSource.query(`UPDATE audit_log SET seq = seq + 100`).catch((caught: unknown) => caught)) as {
+        driverError?: Record<string, unknown>;
+      };
+      expect(error.driverError).toMatchObject({ sqlState: '45000', errno: 1644, code: 'ER_SIGNAL_EXCEPTION' });
+    }
     if (backend.name === 'postgres') {
       await expect(store.dataSource.query('TRUNCATE audit_log')).rejects.toThrow(/audit_log is append-only: TRUNCATE is not allowed/);
       // Even with replication-role tricks the triggers fire (ENABLE ALWAYS).
@@ -246,7 +302,7 @@ describe.each([sqliteBackend(), postgresBackend()])('TypeOrmAuditStore on $name'
     try {
       expect(await reader.readHead(chainId)).toMatchObject({ seq: 1 });
       const next = sealChain(chainId, 1, { after: await reader.readHead(chainId) });
-      await expect(reader.append(next.entries)).rejects.toThrow(/read-only|readonly/i);
+      await expect(reader.append(next.entries)).rejects.toThrow(/read-only|readonly|READ ONLY transaction/i);
     } finally {
       await reader.close();
     }

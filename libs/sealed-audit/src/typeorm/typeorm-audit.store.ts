@@ -53,6 +53,13 @@ export const DEFAULT_READ_PAGE_SIZE = 1000;
 const ROWS_PER_INSERT = 500;
 
 /**
+ * Rough bytes per INSERT statement. MariaDB refuses a statement larger than `max_allowed_packet`
+ * (16 MiB by default) outright; 500 rows with large payloads could pass that, so a statement
+ * also ends once its rows' text reaches this budget (one row larger than it still goes alone).
+ */
+const BYTES_PER_INSERT = 4 * 1024 * 1024;
+
+/**
  * TypeORM 1.x gives better-sqlite3 ONE shared query runner and treats a transaction started while
  * another is open as a nested SAVEPOINT: two concurrent `dataSource.transaction()` calls would
  * interleave inside one transaction. Operations on such single-connection DataSources are queued
@@ -61,10 +68,10 @@ const ROWS_PER_INSERT = 500;
 const singleConnectionQueues = new WeakMap<DataSource, Promise<unknown>>();
 
 /**
- * {@link AuditStore} over a TypeORM DataSource (PostgreSQL or SQLite through better-sqlite3).
+ * {@link AuditStore} over a TypeORM DataSource (PostgreSQL, MariaDB, or SQLite through better-sqlite3).
  * Appends are one transaction each with multi-row INSERTs; reads are keyset-paginated by
  * `(chain_id, seq)` so verifying millions of entries keeps memory flat. The table refuses UPDATE,
- * DELETE and TRUNCATE by itself (see `installAuditSchema`).
+ * DELETE and (except on MariaDB, where only privileges can) TRUNCATE by itself (see `installAuditSchema`).
  *
  * @example
  * const store = new TypeOrmAuditStore(appDataSource); // entities include ...AUDIT_ENTITIES
@@ -127,9 +134,7 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
     await this.exclusive(async () => {
       try {
         await this.dataSource.transaction(async (manager) => {
-          for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-            await this.insertRows(manager, rows.slice(start, start + ROWS_PER_INSERT));
-          }
+          for (const chunk of insertChunks(rows)) await this.insertRows(manager, chunk);
         });
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
@@ -315,8 +320,16 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
           .limit(pageSize);
         if (chainId !== undefined) query.andWhere('e.chainId = :chainId', { chainId });
         if (from) {
-          // Row-value comparison: one index range scan on the primary key in both databases.
-          query.andWhere('(e.chainId, e.seq) >= (:afterChain, :afterSeq)', { afterChain: from.chainId, afterSeq: from.seq }).offset(from.seen);
+          const params = { afterChain: from.chainId, afterSeq: from.seq };
+          if (this.dialect === 'mariadb') {
+            // MariaDB does not turn a row-value inequality into a range scan (it would walk the
+            // primary key from the start on every page); this form is the same set and is one.
+            query.andWhere('e.chainId >= :afterChain AND (e.chainId > :afterChain OR e.seq >= :afterSeq)', params);
+          } else {
+            // Row-value comparison: one index range scan on the primary key in PostgreSQL and SQLite.
+            query.andWhere('(e.chainId, e.seq) >= (:afterChain, :afterSeq)', params);
+          }
+          query.offset(from.seen);
         }
         return this.rawRows(entity, query);
       })) as T[];
@@ -390,6 +403,7 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
     }
     this.dialectValue = auditDialectOf(dataSource);
     if (!dataSource.hasMetadata(AuditLogEntity)) throw new AuditEntitiesMissingError();
+    if (this.dialectValue === 'mariadb') await checkMariaDbCharset(dataSource);
     await this.exclusive(async () => {
       const status = await inspectAuditSchema(dataSource);
       if (this.install) {
@@ -434,6 +448,41 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
       next.catch(() => undefined),
     );
     return next;
+  }
+}
+
+/** `rows` cut into INSERT statements of at most {@link ROWS_PER_INSERT} rows and about {@link BYTES_PER_INSERT}. */
+function* insertChunks(rows: AuditLogEntity[]): Iterable<AuditLogEntity[]> {
+  let chunk: AuditLogEntity[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    // UTF-16 length ≤ UTF-8 bytes ≤ 3 × it; the fixed part covers the other columns.
+    const size = 3 * row.payload.length + 2048;
+    if (chunk.length > 0 && (chunk.length >= ROWS_PER_INSERT || bytes + size > BYTES_PER_INSERT)) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/**
+ * A shared MariaDB DataSource must talk utf8mb4: with another connection charset, characters
+ * outside it are stored as "?" and the entry no longer verifies.
+ */
+async function checkMariaDbCharset(dataSource: DataSource): Promise<void> {
+  const [row] = (await dataSource.query('SELECT @@character_set_client AS client, @@character_set_results AS results')) as Array<{
+    client: string | null;
+    results: string | null;
+  }>;
+  if (row?.client !== 'utf8mb4' || row.results !== 'utf8mb4') {
+    throw new Error(
+      `sealed-audit needs a utf8mb4 connection to MariaDB, this one uses character_set_client=${String(row?.client)}, ` +
+        `character_set_results=${String(row?.results)}. Set \`charset: 'utf8mb4'\` (or leave mysql2's default) in the DataSource options.`,
+    );
   }
 }
 
