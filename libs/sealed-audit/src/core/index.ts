@@ -36,9 +36,12 @@ export {
 } from './redaction/exposure-scanner';
 export type { AllowList, ExposureFinding, ExposureListener, ExposureMaskResult, LeakPolicy, PiiExposure } from './redaction/exposure-scanner';
 export { SENSITIVE_KEY_FRAGMENTS, SENSITIVE_KEY_NAMES, compileBirthKeyMatcher, compileSensitiveKeyMatcher, normalizeKey } from './redaction/sensitive-keys';
-export { AuditWriter, AuditWriterStateError } from './writer/audit-writer';
-export type { AuditWriterHook, AuditWriterOptions, AuditWriterStats } from './writer/audit-writer';
-export { buildEntry } from './writer/audit-entry.builder';
+export { AUDIT_DURABILITIES, AuditUnavailableError, AuditWriter, AuditWriterStateError } from './writer/audit-writer';
+export type { AuditDurability, AuditWriterHook, AuditWriterOptions, AuditWriterStats } from './writer/audit-writer';
+export { AuditSpool, DEFAULT_SPOOL_MAX_BYTES } from './writer/audit-spool';
+export type { AuditSpoolOptions, SpoolSegment } from './writer/audit-spool';
+export { DEFAULT_MAX_ENTRY_BYTES, MIN_MAX_ENTRY_BYTES, buildEntry } from './writer/audit-entry.builder';
+export type { BuildEntryOptions } from './writer/audit-entry.builder';
 export { consoleAuditLogger } from './writer/audit-logger';
 export type { AuditLogger } from './writer/audit-logger';
 export { PII_EXPOSURE_ACTION, RequestCapture, describeError } from './capture/request-capture';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  AUDIT_DURABILITIES,
   LEAK_POLICIES,
   compileAllowList,
   consoleAuditLogger,
@@ -10,6 +11,7 @@ import {
   type AuditWriterStats,
   type CapturedRequest,
   type ManualAuditEvent,
+  type RequestAuditContext,
 } from '../core';
 import { createAuditRuntime, type AuditOptions, type AuditRuntime } from '../runtime';
 
@@ -49,6 +51,8 @@ export interface AuditTrail {
   readonly errorHandler: AuditErrorMiddleware;
   /** A manual event; inside a request it takes that request's actor and request id. */
   record(event: ManualAuditEvent): void;
+  /** A manual event, resolved once committed; rejects with `AuditUnavailableError` when the store fails (the event stays queued or spooled). */
+  recordSync(event: ManualAuditEvent): Promise<void>;
   /** Subscribes to `pii.exposure` events (route, JSON paths, kinds, counts; never values). Returns the unsubscribe function. */
   onExposure(listener: ExposureListener): () => void;
   /** Resolves when everything queued so far (leak-check entries included) is committed. */
@@ -62,6 +66,46 @@ export interface AuditTrail {
 export async function createAuditTrail(options: AuditOptions, logger: AuditLogger = consoleAuditLogger): Promise<AuditTrail> {
   const runtime: AuditRuntime = await createAuditRuntime(options, logger);
   const { capture, writer } = runtime;
+
+  /**
+   * `sync` routes: `res.end()` (which Express's `send`/`json` call last, and which sends the
+   * headers unless the handler flushed them itself) is held until the request's entry is
+   * committed. If the store fails: a 503 JSON body replaces the response when its headers are not
+   * sent yet; otherwise (a streamed response) the connection is destroyed so the client never
+   * sees a completed response.
+   */
+  function holdUntilCommitted(context: RequestAuditContext, res: ServerResponse): void {
+    const end = res.end as (...args: unknown[]) => ServerResponse;
+    let held = false;
+    res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+      if (held) return end.apply(this, args);
+      held = true;
+      const event = capture.captureNow(context, res.statusCode);
+      if (!event) return end.apply(this, args);
+      writer.enqueueAndWait(event).then(
+        () => void end.apply(res, args),
+        (error: unknown) => {
+          if (res.headersSent) {
+            res.destroy(error instanceof Error ? error : new Error(String(error)));
+            return;
+          }
+          const body = JSON.stringify({
+            statusCode: 503,
+            error: 'Service Unavailable',
+            message: 'The audit trail is unavailable, so this request cannot be acknowledged. Retry later.',
+          });
+          for (const header of ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']) res.removeHeader(header);
+          res.statusCode = 503;
+          res.setHeader('content-type', 'application/json; charset=utf-8');
+          res.setHeader('content-length', Buffer.byteLength(body));
+          const callback = args.find((arg) => typeof arg === 'function');
+          void (callback ? end.call(res, body, 'utf8', callback) : end.call(res, body));
+        },
+      );
+      return this;
+    } as typeof res.end;
+  }
+
   return {
     middleware: (req, res, next) => {
       const context = capture.begin(req as CapturedRequest, res);
@@ -72,6 +116,9 @@ export async function createAuditTrail(options: AuditOptions, logger: AuditLogge
       if (audited.leaks !== undefined && !LEAK_POLICIES.includes(audited.leaks)) {
         throw new TypeError(`audited(): \`leaks\` must be one of ${LEAK_POLICIES.join(', ')} (got ${String(audited.leaks)}).`);
       }
+      if (audited.durability !== undefined && !AUDIT_DURABILITIES.includes(audited.durability)) {
+        throw new TypeError(`audited(): \`durability\` must be one of ${AUDIT_DURABILITIES.join(', ')} (got ${String(audited.durability)}).`);
+      }
       const allow = compileAllowList(audited.allow);
       const route = Object.freeze({
         options: Object.freeze(audited),
@@ -80,6 +127,7 @@ export async function createAuditTrail(options: AuditOptions, logger: AuditLogge
         ...(allow ? { allow } : {}),
       });
       const watch = capture.watchesResponse(route);
+      const sync = capture.isSync(route);
       return (req, res, next) => {
         // Works even without the global middleware (then denials elsewhere are not seen).
         const context = capture.begin(req as CapturedRequest, res);
@@ -94,6 +142,7 @@ export async function createAuditTrail(options: AuditOptions, logger: AuditLogge
             };
           }
         }
+        if (sync) holdUntilCommitted(context, res);
         next();
       };
     },
@@ -103,6 +152,7 @@ export async function createAuditTrail(options: AuditOptions, logger: AuditLogge
       next(error);
     },
     record: (event) => writer.enqueue(recordManualEvent(event, capture)),
+    recordSync: (event) => writer.enqueueAndWait(recordManualEvent(event, capture)),
     onExposure: (listener) => runtime.exposures.on(listener),
     flush: async () => {
       await capture.idle();

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { recordManualEvent, type AuditWriterStats, type ExposureListener, type ManualAuditEvent } from '../core';
+import type { EntityManager } from 'typeorm';
+import { recordManualEvent, type AuditWriterStats, type ExposureListener, type ManualAuditEvent, type SealedEntry } from '../core';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
-import type { AuditRuntime } from '../runtime';
+import { appendAuditEntryInTransaction, transactionalChainId, type AuditRuntime } from '../runtime';
 
 /**
  * Records events that are not HTTP requests (a login, a file download, a job), reports the
@@ -21,6 +22,36 @@ export class AuditService implements OnApplicationShutdown {
    */
   record(event: ManualAuditEvent): void {
     this.runtime.writer.enqueue(recordManualEvent(event, this.runtime.capture));
+  }
+
+  /**
+   * Records a manual event and resolves once it is committed (group commit with concurrent
+   * callers). Rejects with `AuditUnavailableError` when the store fails; the event then stays
+   * queued or spooled and is written later.
+   */
+  recordSync(event: ManualAuditEvent): Promise<void> {
+    return this.runtime.writer.enqueueAndWait(recordManualEvent(event, this.runtime.capture));
+  }
+
+  /**
+   * Writes the audit entry inside YOUR transaction, through its EntityManager: it commits or rolls
+   * back with the business change (the strongest guarantee; the application's DataSource must list
+   * `...AUDIT_ENTITIES`). Entries go to the chain `<chainId>.tx`; concurrent such transactions
+   * serialize on it (PostgreSQL: an advisory lock held until your commit).
+   *
+   * @example
+   * await this.dataSource.transaction(async (manager) => {
+   *   await manager.save(Refund, refund);
+   *   await this.audit.recordInTransaction(manager, { action: 'refund.create', outcome: 'success', subject: refund.customerId });
+   * });
+   */
+  recordInTransaction(manager: EntityManager, event: ManualAuditEvent): Promise<SealedEntry> {
+    const options = this.runtime.options;
+    return appendAuditEntryInTransaction(manager, recordManualEvent(event, this.runtime.capture), {
+      chainId: transactionalChainId(this.runtime.writer.chainId),
+      redactor: this.runtime.redactor,
+      ...(options.maxEntryBytes !== undefined ? { maxEntryBytes: options.maxEntryBytes } : {}),
+    });
   }
 
   /**
@@ -46,7 +77,7 @@ export class AuditService implements OnApplicationShutdown {
     return this.runtime.exposures.on(listener);
   }
 
-  /** Queue depth, entries and batches written, failures, drops. */
+  /** Mode, queue depth, sync waiters, entries and batches written, failures, last append latency, drops, spool size, circuit state. */
   stats(): AuditWriterStats {
     return this.runtime.writer.stats();
   }

@@ -1,5 +1,5 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import { LEAK_POLICIES, compileAllowList, type AuditedOptions } from '../core';
+import { AUDIT_DURABILITIES, LEAK_POLICIES, compileAllowList, type AuditedOptions } from '../core';
 import { AUDITED_METADATA, NO_AUDIT_METADATA } from './audit.constants';
 
 /** Thrown at decoration time for options that cannot work. */
@@ -23,6 +23,10 @@ export class InvalidAuditedOptionsError extends Error {
  * @example
  * // The response's undeclared PII is masked before it is sent; `contact.email` may leave as is.
  * @Audited({ action: 'patient.export', leaks: 'mask', responseType: PatientExportDto, allow: ['contact.email'] })
+ *
+ * @example
+ * // The response is sent only once the entry is committed; 503 if the audit trail is down.
+ * @Audited({ action: 'payment.refund', durability: 'sync' })
  */
 export function Audited(options: AuditedOptions = {}): MethodDecorator & ClassDecorator {
   if (options.action !== undefined && (typeof options.action !== 'string' || options.action.trim() === '')) {
@@ -36,6 +40,9 @@ export function Audited(options: AuditedOptions = {}): MethodDecorator & ClassDe
   }
   if (options.responseType !== undefined && typeof options.responseType !== 'function') {
     throw new InvalidAuditedOptionsError('@Audited: `responseType` must be the class the response follows, e.g. `responseType: PatientDto`.');
+  }
+  if (options.durability !== undefined && !AUDIT_DURABILITIES.includes(options.durability)) {
+    throw new InvalidAuditedOptionsError(`@Audited: \`durability\` must be one of ${AUDIT_DURABILITIES.join(', ')} (got ${String(options.durability)}).`);
   }
   try {
     compileAllowList(options.allow);

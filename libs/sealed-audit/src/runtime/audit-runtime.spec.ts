@@ -5,7 +5,7 @@ import { removeTempSqlite, tempSqlitePath } from '../../../../test/support/sqlit
 import { generateSigningKeyPair, PublicKeyRing, readAnchorFile, type AuditLogger, type SignedCheckpoint } from '../core';
 import { verifyTrail } from '../core/verify/trail-verifier';
 import { createAuditStore } from '../typeorm';
-import { createAuditRuntime, InvalidAuditOptionsError } from './audit-runtime';
+import { createAuditRuntime, InvalidAuditOptionsError, spoolDirectoryFor } from './audit-runtime';
 import type { AuditOptions } from './audit.options';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealed-audit-runtime-'));
@@ -95,5 +95,36 @@ describe('createAuditRuntime: checkpoints', () => {
       await runtime.writer.close();
     }
     expect(readFileSync(anchor, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as SignedCheckpoint).chainId)).toEqual(['g0', 'g1']);
+  });
+});
+
+describe('createAuditRuntime: durability options', () => {
+  it.each<[string, Partial<AuditOptions>, RegExp]>([
+    ['an unknown durability', { durability: 'eventually' as never }, /durability.*async, sync/],
+    ['a spool that is not an object', { spool: 'yes' as never }, /`spool` must be false or an object/],
+    ['an empty spool directory', { spool: { directory: ' ' } }, /spool\.directory/],
+    ['a tiny spool bound', { spool: { maxBytes: 10 } }, /spool\.maxBytes/],
+    ['a tiny entry cap', { maxEntryBytes: 100 }, /maxEntryBytes.*4096/],
+  ])('rejects %s at start-up', async (_what, extra, message) => {
+    await expect(createAuditRuntime({ storage: sqlite(), ...extra }, logger())).rejects.toThrow(message);
+  });
+
+  it('puts the spool in a directory per database, and none for SQLite :memory:', () => {
+    const a = spoolDirectoryFor({ storage: { type: 'sqlite', database: '/data/a.sqlite' } });
+    const b = spoolDirectoryFor({ storage: { type: 'sqlite', database: '/data/b.sqlite' } });
+    const pg1 = spoolDirectoryFor({ storage: { type: 'postgres', url: 'postgres://app:secret1@db/app' }, spool: { directory: '/var/spool/audit' } });
+    const pg2 = spoolDirectoryFor({ storage: { type: 'postgres', url: 'postgres://app:secret2@db/app' }, spool: { directory: '/var/spool/audit' } });
+    expect(a).toMatch(/\.sealed-audit-spool[\\/]db-[0-9a-f]{16}$/);
+    expect(a).not.toBe(b);
+    expect(pg1).toBe(pg2); // a rotated password is the same database
+    expect(pg1?.startsWith('/var/spool/audit/')).toBe(true);
+    expect(spoolDirectoryFor({ storage: { type: 'sqlite', database: ':memory:' } })).toBeUndefined();
+    expect(spoolDirectoryFor({ storage: { type: 'sqlite', database: '/data/a.sqlite' }, spool: false })).toBeUndefined();
+  });
+
+  it('reports the mode and spool counters in stats()', async () => {
+    const runtime = await createAuditRuntime({ storage: sqlite(), durability: 'sync', spool: { directory: join(dir, 'spool') } }, logger());
+    expect(runtime.writer.stats()).toMatchObject({ mode: 'sync', circuit: 'closed', spooledEntries: 0, spoolBytes: 0, spoolDropped: 0, syncWaiting: 0 });
+    await runtime.writer.close();
   });
 });

@@ -1,4 +1,5 @@
-import { KeyObject } from 'node:crypto';
+import { KeyObject, createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import {
   AuditWriter,
   Checkpointer,
@@ -13,8 +14,52 @@ import {
   type CheckpointSigner,
 } from '../core';
 import { createAuditStore } from '../typeorm';
-import { ExposureEmitter, ExposureScanner, LEAK_POLICIES, type LeakPolicy } from '../core';
+import { AUDIT_DURABILITIES, ExposureEmitter, ExposureScanner, LEAK_POLICIES, MIN_MAX_ENTRY_BYTES, type LeakPolicy } from '../core';
+import type { AuditStorageOptions } from '../typeorm/audit-storage.options';
 import type { AuditCheckpointOptions, AuditOptions } from './audit.options';
+import { transactionalChainId } from './audit-transaction';
+
+/** Default spool directory: `.sealed-audit-spool` under the working directory at start-up. */
+export const DEFAULT_SPOOL_DIRECTORY = '.sealed-audit-spool';
+
+/**
+ * The spool directory of a configuration: one sub-directory per database (`db-<hash of its
+ * address>`), so a spool is only ever replayed into the database it was meant for. `undefined`
+ * when the spool is off (or the database is SQLite `:memory:`, which no restart can come back to).
+ */
+export function spoolDirectoryFor(options: Pick<AuditOptions, 'storage' | 'spool'>): string | undefined {
+  if (options.spool === false) return undefined;
+  const target = storageIdentity(options.storage);
+  if (target === undefined) return undefined;
+  const base = resolve(options.spool?.directory ?? DEFAULT_SPOOL_DIRECTORY);
+  return join(base, `db-${createHash('sha256').update(target).digest('hex').slice(0, 16)}`);
+}
+
+/** What identifies the database (never a password). */
+function storageIdentity(storage: AuditStorageOptions): string | undefined {
+  if ('dataSource' in storage) {
+    const o = storage.dataSource.options as { type?: string; url?: string; host?: string; port?: number; database?: unknown; schema?: string };
+    if (typeof o.database === 'string' && o.database === ':memory:') return undefined;
+    return JSON.stringify([o.type, o.url ? withoutPassword(o.url) : null, o.host ?? null, o.port ?? null, typeof o.database === 'string' ? resolveIfFile(o) : null, o.schema ?? null]);
+  }
+  if (storage.type === 'sqlite') return storage.database === ':memory:' ? undefined : JSON.stringify(['sqlite', resolve(storage.database)]);
+  return JSON.stringify([storage.type, withoutPassword(storage.url), 'schema' in storage ? (storage.schema ?? null) : null]);
+}
+
+function resolveIfFile(o: { type?: string; database?: unknown }): string {
+  const database = String(o.database);
+  return o.type === 'better-sqlite3' || o.type === 'sqlite' ? resolve(database) : database;
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, '@');
+  }
+}
 
 /** Thrown at start-up for module options that cannot work. */
 export class InvalidAuditOptionsError extends Error {
@@ -34,6 +79,10 @@ export interface AuditRuntime {
   readonly checkpointer?: Checkpointer;
   /** Subscribers of `pii.exposure` events (the leak check of audited responses). */
   readonly exposures: ExposureEmitter;
+  /** The module's default durability. */
+  readonly durability: 'async' | 'sync';
+  /** The spool directory in use, if any. */
+  readonly spoolDirectory?: string;
 }
 
 /** Validates the options, opens the store (installing the schema if allowed) and starts the writer. */
@@ -52,8 +101,13 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
         'but not a cut-off tail or a consistent rewrite of the whole trail. Create a key with `sealed-audit keys generate`.',
     );
   }
+  const durability = options.durability ?? 'async';
+  const spoolDirectory = spoolDirectoryFor(options);
   const writer = new AuditWriter(store, redactor, {
     chainId,
+    durability,
+    ...(spoolDirectory ? { spool: { directory: spoolDirectory, ...(options.spool && options.spool.maxBytes !== undefined ? { maxBytes: options.spool.maxBytes } : {}) } } : {}),
+    ...(options.maxEntryBytes !== undefined ? { maxEntryBytes: options.maxEntryBytes } : {}),
     ...(checkpointer ? { hooks: [checkpointer.hook] } : {}),
     ...(options.batch?.size !== undefined ? { batchSize: options.batch.size } : {}),
     ...(options.batch?.maxDelayMs !== undefined ? { maxDelayMs: options.batch.maxDelayMs } : {}),
@@ -70,6 +124,8 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
       throw error;
     }
     checkpointer.track(chainId);
+    // Entries of `recordInTransaction` bypass the writer: the timer and close checkpoints read them back.
+    checkpointer.track(transactionalChainId(chainId));
   }
   const exposures = new ExposureEmitter((message) => log.warn(message));
   if (options.leaks?.onExposure) exposures.on(options.leaks.onExposure);
@@ -82,10 +138,11 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
       ...(options.capture ? { capture: options.capture } : {}),
       ...(options.deniedAction ? { deniedAction: options.deniedAction } : {}),
       ...(options.requestIdHeader ? { requestIdHeader: options.requestIdHeader } : {}),
+      durability,
     },
     (message) => log.warn(message),
   );
-  return { options, redactor, writer, capture, exposures, ...(checkpointer ? { checkpointer } : {}) };
+  return { options, redactor, writer, capture, exposures, durability, ...(spoolDirectory ? { spoolDirectory } : {}), ...(checkpointer ? { checkpointer } : {}) };
 }
 
 function createCheckpointer(options: AuditCheckpointOptions | undefined, store: ReturnType<typeof createAuditStore>, log: AuditLogger): Checkpointer | undefined {
@@ -153,7 +210,7 @@ function validate(options: AuditOptions): void {
   }
   if (!options.storage || typeof options.storage !== 'object') {
     throw new InvalidAuditOptionsError(
-      '`storage` is required: { type: "sqlite", database: "./audit.sqlite" }, { type: "postgres", url: "postgres://…" } or { dataSource }.',
+      '`storage` is required: { type: "sqlite", database: "./audit.sqlite" }, { type: "postgres", url: "postgres://…" }, { type: "mariadb", url: "mysql://…" } or { dataSource }.',
     );
   }
   if (options.actor !== undefined && typeof options.actor !== 'function') {
@@ -182,4 +239,23 @@ function validate(options: AuditOptions): void {
     throw new InvalidAuditOptionsError('`batch.maxQueue` must be at least `batch.size`.');
   }
   validateCheckpoints(options.checkpoints);
+  if (options.durability !== undefined && !AUDIT_DURABILITIES.includes(options.durability)) {
+    throw new InvalidAuditOptionsError(`\`durability\` must be one of ${AUDIT_DURABILITIES.join(', ')} (got ${String(options.durability)}).`);
+  }
+  if (options.spool !== undefined && options.spool !== false) {
+    const spool = options.spool as unknown;
+    if (!spool || typeof spool !== 'object') {
+      throw new InvalidAuditOptionsError('`spool` must be false or an object such as { directory: "/var/lib/my-app/audit-spool", maxBytes: 268435456 }.');
+    }
+    const { directory, maxBytes } = spool as { directory?: unknown; maxBytes?: unknown };
+    if (directory !== undefined && (typeof directory !== 'string' || directory.trim() === '')) {
+      throw new InvalidAuditOptionsError('`spool.directory` must be a non-empty path (a directory on local disk that survives restarts).');
+    }
+    if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || (maxBytes as number) < 1024)) {
+      throw new InvalidAuditOptionsError(`\`spool.maxBytes\` must be an integer of at least 1024 bytes (got ${String(maxBytes)}).`);
+    }
+  }
+  if (options.maxEntryBytes !== undefined && (!Number.isSafeInteger(options.maxEntryBytes) || options.maxEntryBytes < MIN_MAX_ENTRY_BYTES)) {
+    throw new InvalidAuditOptionsError(`\`maxEntryBytes\` must be an integer of at least ${MIN_MAX_ENTRY_BYTES} (got ${String(options.maxEntryBytes)}).`);
+  }
 }

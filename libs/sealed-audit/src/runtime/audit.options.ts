@@ -3,6 +3,7 @@ import type { AnchorSink, AuditActor, AuditRequest, CaptureOptions, CheckpointSi
 import type { AuditStorageOptions } from '../typeorm/audit-storage.options';
 import type { ExposureListener, LeakPolicy } from '../core';
 
+
 /** Batching of the asynchronous writer. */
 export interface AuditBatchOptions {
   /** Entries per transaction. Default 100. */
@@ -86,6 +87,34 @@ export interface AuditOptions {
   checkpoints?: AuditCheckpointOptions;
   /** The leak check of audited responses (`pii.exposure`). Default `{ policy: 'observe' }`. */
   leaks?: AuditLeakOptions;
+  /**
+   * Default durability of audited routes (`@Audited({ durability })` overrides it per route).
+   * `async` (default): the response never waits; entries are batched. `sync`: the response is
+   * sent only after its entry is committed, and is a 503 when the audit trail is unavailable.
+   */
+  durability?: 'async' | 'sync';
+  /**
+   * Local spool for database outages: sealed (already redacted) entries the database refuses are
+   * kept in an fsync'd JSONL file and replayed in order when it answers again, also after a
+   * restart. Default `{ directory: '<cwd>/.sealed-audit-spool' }` (created on first use; add it to
+   * .gitignore; in a container, put it on a volume). `false` turns it off: entries then wait in
+   * memory only (`batch.maxQueue`).
+   */
+  spool?: AuditSpoolSettings | false;
+  /**
+   * Cap of a stored entry's payload in bytes (its JSON). Larger parts (response/request body,
+   * metadata, …) are replaced by a `[Truncated:entry N bytes]` marker, listed in
+   * `payload.truncated`. Default 65 536; at least 4 096.
+   */
+  maxEntryBytes?: number;
+}
+
+/** The `spool` option. */
+export interface AuditSpoolSettings {
+  /** Directory of the spool (a sub-directory per database is used inside it). Default `<cwd>/.sealed-audit-spool`. */
+  directory?: string;
+  /** Bytes of spooled entries at most; beyond it new entries are dropped (`stats().spoolDropped`). Default 256 MiB. */
+  maxBytes?: number;
 }
 
 /** The options of `AuditModule.forRoot()` (the same as {@link AuditOptions}). */

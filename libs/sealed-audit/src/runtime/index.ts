@@ -1,3 +1,6 @@
 export { createAuditRuntime, InvalidAuditOptionsError } from './audit-runtime';
 export type { AuditRuntime } from './audit-runtime';
-export type { AuditBatchOptions, AuditCheckpointOptions, AuditModuleOptions, AuditOptions } from './audit.options';
+export type { AuditBatchOptions, AuditCheckpointOptions, AuditModuleOptions, AuditOptions, AuditSpoolSettings } from './audit.options';
+export { DEFAULT_SPOOL_DIRECTORY, spoolDirectoryFor } from './audit-runtime';
+export { AuditTransactionRequiredError, appendAuditEntryInTransaction, transactionalChainId } from './audit-transaction';
+export type { TransactionalAuditOptions } from './audit-transaction';

@@ -48,6 +48,12 @@ export interface AuditedOptions {
    * declared return type when this is left out.
    */
   responseType?: Function;
+  /**
+   * `sync`: the response is sent only after this request's entry is committed, and fails with
+   * 503 when the audit trail is unavailable. `async` (the module's default unless it sets
+   * `durability`): the response never waits. See "Durability and failure modes" in the README.
+   */
+  durability?: 'async' | 'sync';
 }
 
 /** A route's audit options resolved once, plus the declared body and response types. */
@@ -111,6 +117,8 @@ export interface RequestCaptureOptions {
   requestIdHeader?: string;
   /** The leak check of audited responses; without it no response is looked at. */
   leaks?: CaptureLeakOptions;
+  /** Durability of audited routes that do not set their own. Default `async`. */
+  durability?: 'async' | 'sync';
 }
 
 /** Action of the trail entry that records a `pii.exposure`. */
@@ -133,6 +141,7 @@ export class RequestCapture {
   private readonly requestIdHeader: string;
   private readonly leaks: CaptureLeakOptions | undefined;
   private readonly pendingScans = new Set<Promise<void>>();
+  private readonly durability: 'async' | 'sync';
 
   constructor(
     private readonly sink: (event: AuditEvent) => void,
@@ -144,6 +153,32 @@ export class RequestCapture {
     this.deniedAction = options.deniedAction ?? 'access.denied';
     this.requestIdHeader = (options.requestIdHeader ?? 'x-request-id').toLowerCase();
     this.leaks = options.leaks;
+    this.durability = options.durability ?? 'async';
+  }
+
+  /** `sync` when the route's response must wait for its entry's commit (its own setting, else the module's). */
+  isSync(route: ResolvedAuditRoute | undefined): boolean {
+    return (route?.options.durability ?? this.durability) === 'sync';
+  }
+
+  /**
+   * The `sync` path: builds the request's event now, before the response is sent, with the status
+   * the response is about to get, and marks the request recorded (the end-of-response hook will
+   * not record it again). Runs the leak check like the end hook does. Returns undefined when
+   * the request was recorded already or there is nothing to record. Never throws.
+   */
+  captureNow(context: RequestAuditContext, status: number): AuditEvent | undefined {
+    if (context.recorded) return undefined;
+    context.recorded = true;
+    let event: AuditEvent | undefined;
+    try {
+      event = this.buildEvent(context, status);
+    } catch (error) {
+      this.onError(`could not capture an audit event (${error instanceof Error ? error.name : typeof error})`);
+      return undefined;
+    }
+    if (event && context.route && this.leaks) this.checkLeaks(context, event);
+    return event;
   }
 
   /** The leak policy of a route (its own, or the module's). `off` when no leak check is configured. */
@@ -316,10 +351,11 @@ export class RequestCapture {
     }
   }
 
-  private buildEvent(context: RequestAuditContext): AuditEvent | undefined {
+  private buildEvent(context: RequestAuditContext, statusNow?: number): AuditEvent | undefined {
     const { req, res, route } = context;
-    const aborted = !res.writableFinished;
-    const status = res.statusCode;
+    // Built before the response is sent (sync path): it is not aborted, its status is the one given.
+    const aborted = statusNow === undefined && !res.writableFinished;
+    const status = statusNow ?? res.statusCode;
     const denied = status === 401 || status === 403;
     if (!route && !denied) return undefined;
 

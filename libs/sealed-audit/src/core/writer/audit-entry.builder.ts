@@ -9,7 +9,19 @@ import type { RedactionReport, Redactor } from '../redaction/redactor';
  * (`"request.body.email": "hash:email"`, `"request.headers.authorization": "redact:sensitive-key"`),
  * so an auditor knows what happened to each value without seeing any.
  */
-export function buildEntry(event: AuditEvent, chainId: string, redactor: Redactor): Omit<AuditEntry, 'seq'> {
+/** Limits of {@link buildEntry}. */
+export interface BuildEntryOptions {
+  /** Cap of the payload, in UTF-8 bytes of its JSON form. Default {@link DEFAULT_MAX_ENTRY_BYTES}. */
+  maxEntryBytes?: number;
+}
+
+/** Default payload cap of an entry: 64 KiB. Filterable columns add at most ~2 KB on top. */
+export const DEFAULT_MAX_ENTRY_BYTES = 64 * 1024;
+
+/** Smallest accepted `maxEntryBytes`: room for the HTTP facts, the redaction report and the truncation marker. */
+export const MIN_MAX_ENTRY_BYTES = 4 * 1024;
+
+export function buildEntry(event: AuditEvent, chainId: string, redactor: Redactor, options: BuildEntryOptions = {}): Omit<AuditEntry, 'seq'> {
   const payload: JsonObject = {};
   const report: RedactionReport = new Map();
   if (event.http) {
@@ -53,6 +65,7 @@ export function buildEntry(event: AuditEvent, chainId: string, redactor: Redacto
   }
   if (event.metadata && !isEmpty(event.metadata)) payload.metadata = redactor.redactObject(event.metadata, undefined, report, 'metadata');
   if (report.size > 0) payload.redactions = Object.fromEntries(report);
+  capPayload(payload, options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES);
 
   const ts = event.timestamp.toISOString();
   if (!ISO_MILLIS_UTC.test(ts)) {
@@ -98,4 +111,49 @@ function isPresent(value: unknown): boolean {
 function isEmpty(value: object): boolean {
   for (const _ in value) return false;
   return true;
+}
+
+/** Parts of a payload that may be cut, largest first, when the entry is too big. */
+const CUTTABLE: ReadonlyArray<readonly [string, string | undefined]> = [
+  ['response', 'body'],
+  ['request', 'body'],
+  ['metadata', undefined],
+  ['error', 'details'],
+  ['request', 'headers'],
+  ['request', 'query'],
+  ['request', 'params'],
+  ['redactions', undefined],
+  ['error', 'message'],
+  ['http', 'userAgent'],
+];
+
+/**
+ * Keeps the stored entry bounded: while the payload's JSON is over `maxBytes`, its largest
+ * cuttable part is replaced by `"[Truncated:entry <bytes> bytes]"` and listed in
+ * `payload.truncated` (path → original bytes), so a reader knows what was cut and how much.
+ */
+function capPayload(payload: JsonObject, maxBytes: number): void {
+  let size = Buffer.byteLength(JSON.stringify(payload));
+  if (size <= maxBytes) return;
+  const truncated: JsonObject = {};
+  const parts = CUTTABLE.map(([outer, inner]) => {
+    const holder = inner === undefined ? payload : (payload[outer] as JsonObject | undefined);
+    const key = inner ?? outer;
+    const value = holder && typeof holder === 'object' ? holder[key] : undefined;
+    return { holder, key, path: inner === undefined ? outer : `${outer}.${inner}`, bytes: value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value)) };
+  })
+    .filter((part) => part.bytes > 64)
+    .sort((a, b) => b.bytes - a.bytes);
+  payload.truncated = truncated;
+  for (const part of parts) {
+    (part.holder as JsonObject)[part.key] = `[Truncated:entry ${part.bytes} bytes]`;
+    truncated[part.path] = part.bytes;
+    size = Buffer.byteLength(JSON.stringify(payload));
+    if (size <= maxBytes) return;
+  }
+  // Still too big (huge route or action texts from a custom redactor setting): keep only the facts that are always small.
+  const http = payload.http as JsonObject | undefined;
+  for (const key of Object.keys(payload)) delete payload[key];
+  if (http) payload.http = { method: http.method ?? null, status: http.status ?? null, durationMs: http.durationMs ?? null };
+  payload.truncated = { payload: size };
 }
