@@ -1,5 +1,6 @@
 import type { AuditOutcome, JsonObject, SealedEntry } from '../core/audit-event';
 import { canonicalize } from '../core/sealing/canonical-json';
+import { PAYLOAD_TEXT, type WithPayloadText } from '../core/sealing/seal';
 import type { AuditLogEntity } from './audit-log.entity';
 
 /** The only timestamp form that survives timestamptz(3) and TEXT columns unchanged. */
@@ -28,7 +29,8 @@ export function toAuditLogRow(entry: SealedEntry): AuditLogEntity {
     resource: entry.resource,
     subjectId: entry.subjectId,
     requestId: entry.requestId,
-    payload: canonicalize(entry.payload),
+    // The exact bytes the writer hashed, when it sealed this entry; else serialized now.
+    payload: (entry as SealedEntry & WithPayloadText)[PAYLOAD_TEXT] ?? canonicalize(entry.payload),
     prevHash: entry.prevHash,
     hash: entry.hash,
   };

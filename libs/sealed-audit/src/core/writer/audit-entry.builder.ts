@@ -1,5 +1,7 @@
 import { AUDIT_ENTRY_MAX_LENGTHS as M, type AuditEntry, type AuditEvent, type JsonObject, type JsonValue } from '../audit-event';
 import type { RedactionReport, Redactor } from '../redaction/redactor';
+import { canonicalize } from '../sealing/canonical-json';
+import { PAYLOAD_TEXT, type WithPayloadText } from '../sealing/seal';
 
 /**
  * Turns a captured event into the hashed form (without `seq`): the only place where captured
@@ -21,7 +23,12 @@ export const DEFAULT_MAX_ENTRY_BYTES = 64 * 1024;
 /** Smallest accepted `maxEntryBytes`: room for the HTTP facts, the redaction report and the truncation marker. */
 export const MIN_MAX_ENTRY_BYTES = 4 * 1024;
 
-export function buildEntry(event: AuditEvent, chainId: string, redactor: Redactor, options: BuildEntryOptions = {}): Omit<AuditEntry, 'seq'> {
+export function buildEntry(
+  event: AuditEvent,
+  chainId: string,
+  redactor: Redactor,
+  options: BuildEntryOptions = {},
+): Omit<AuditEntry, 'seq'> & WithPayloadText {
   const payload: JsonObject = {};
   const report: RedactionReport = new Map();
   if (event.http) {
@@ -65,14 +72,14 @@ export function buildEntry(event: AuditEvent, chainId: string, redactor: Redacto
   }
   if (event.metadata && !isEmpty(event.metadata)) payload.metadata = redactor.redactObject(event.metadata, undefined, report, 'metadata');
   if (report.size > 0) payload.redactions = Object.fromEntries(report);
-  capPayload(payload, options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES);
+  const payloadText = capPayload(payload, options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES);
 
   const ts = event.timestamp.toISOString();
   if (!ISO_MILLIS_UTC.test(ts)) {
     // Years beyond 0000–9999 print as "+010000-…": the store refuses such a row, which would fail its whole batch.
     throw new RangeError(`event timestamp ${ts} is outside the years 0000–9999`);
   }
-  return {
+  const entry: Omit<AuditEntry, 'seq'> & WithPayloadText = {
     v: 1,
     chainId,
     ts,
@@ -85,6 +92,9 @@ export function buildEntry(event: AuditEvent, chainId: string, redactor: Redacto
     requestId: text(redactor, event.requestId, M.requestId),
     payload,
   };
+  // The canonical text measured for the cap is the one sealed and stored: serialized once.
+  Object.defineProperty(entry, PAYLOAD_TEXT, { value: payloadText, enumerable: false });
+  return entry;
 }
 
 /** The form of `ts` that every store keeps byte for byte (what `toISOString()` prints for years 0000–9999). */
@@ -128,13 +138,15 @@ const CUTTABLE: ReadonlyArray<readonly [string, string | undefined]> = [
 ];
 
 /**
- * Keeps the stored entry bounded: while the payload's JSON is over `maxBytes`, its largest
- * cuttable part is replaced by `"[Truncated:entry <bytes> bytes]"` and listed in
+ * Keeps the stored entry bounded: while the payload's canonical JSON is over `maxBytes`, its
+ * largest cuttable part is replaced by `"[Truncated:entry <bytes> bytes]"` and listed in
  * `payload.truncated` (path → original bytes), so a reader knows what was cut and how much.
+ * Returns the canonical text of the final payload.
  */
-function capPayload(payload: JsonObject, maxBytes: number): void {
-  let size = Buffer.byteLength(JSON.stringify(payload));
-  if (size <= maxBytes) return;
+function capPayload(payload: JsonObject, maxBytes: number): string {
+  let text = canonicalize(payload);
+  let size = Buffer.byteLength(text);
+  if (size <= maxBytes) return text;
   const truncated: JsonObject = {};
   const parts = CUTTABLE.map(([outer, inner]) => {
     const holder = inner === undefined ? payload : (payload[outer] as JsonObject | undefined);
@@ -148,12 +160,14 @@ function capPayload(payload: JsonObject, maxBytes: number): void {
   for (const part of parts) {
     (part.holder as JsonObject)[part.key] = `[Truncated:entry ${part.bytes} bytes]`;
     truncated[part.path] = part.bytes;
-    size = Buffer.byteLength(JSON.stringify(payload));
-    if (size <= maxBytes) return;
+    text = canonicalize(payload);
+    size = Buffer.byteLength(text);
+    if (size <= maxBytes) return text;
   }
   // Still too big (huge route or action texts from a custom redactor setting): keep only the facts that are always small.
   const http = payload.http as JsonObject | undefined;
   for (const key of Object.keys(payload)) delete payload[key];
   if (http) payload.http = { method: http.method ?? null, status: http.status ?? null, durationMs: http.durationMs ?? null };
   payload.truncated = { payload: size };
+  return canonicalize(payload);
 }
