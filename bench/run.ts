@@ -5,6 +5,7 @@
  *   --only=http,…    run some benchmarks only
  *   --save           also write bench/results/<date>.md
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { machineLine } from './lib/bench-report';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
       rounds: quick ? 1 : 3,
       warmup: quick ? 1 : 3,
       connections: 100,
-      variants: ['none', 'pino', 'sqlite', 'postgres'],
+      variants: ['none', 'pino', 'sqlite', 'postgres', 'postgres-sync'],
       pgAdminUrl: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       nodePath: join(repo, 'dist', 'bench-modules'),
       appScript: join(__dirname, 'http', 'bench-app.js'),
@@ -42,6 +43,18 @@ async function main(): Promise<void> {
       rounds: quick ? 1 : 3,
       pgAdminUrl: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     });
+    console.log(`\n${report}`);
+    sections.push(report);
+  }
+  // The verify and redaction benchmarks are plain scripts over the built library: run them as they are.
+  for (const [name, title, script, scriptArgs] of [
+    ['verify', 'Verify (PostgreSQL, 4 chains, signed checkpoint every 1000 entries)', 'bench/verify/verify-rate.js', quick ? ['20000'] : []],
+    ['redaction', 'Redaction (per payload, vs JSON.stringify of the same payload)', 'bench/redaction/redaction.bench.js', []],
+  ] as const) {
+    if (!wanted(name)) continue;
+    const run = spawnSync(process.execPath, [join(repo, script), ...scriptArgs], { cwd: repo, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`${script} failed (${String(run.status)}): ${run.stderr}`);
+    const report = `### ${title}\n\n\`\`\`\n${run.stdout.trim()}\n\`\`\``;
     console.log(`\n${report}`);
     sections.push(report);
   }

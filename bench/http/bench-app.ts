@@ -5,6 +5,7 @@
  *   pino         nestjs-pino logging every request to a file
  *   sqlite       sealed-audit, async, embedded SQLite
  *   postgres     sealed-audit, async, PostgreSQL (BENCH_PG_URL)
+ *   postgres-sync  sealed-audit, sync (the response waits for the commit; group commit), PostgreSQL
  * Prints `listening <port>` when ready.
  */
 import 'reflect-metadata';
@@ -60,15 +61,17 @@ async function variantImports(variant: string): Promise<DynamicModule[]> {
     case 'sqlite':
       return [AuditModule.forRoot({ storage: { type: 'sqlite', database: process.env.BENCH_SQLITE ?? '/tmp/bench-audit.sqlite' }, chainId: 'bench', redaction: { hmacKey: 'bench-key-0123456789abcdef01234567' } })];
     case 'postgres':
+    case 'postgres-sync':
       return [
         AuditModule.forRoot({
           storage: { type: 'postgres', url: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
-          chainId: `bench-${process.pid}`,
+          chainId: `bench-${variant}-${process.pid}`,
           redaction: { hmacKey: 'bench-key-0123456789abcdef01234567' },
+          durability: variant === 'postgres-sync' ? 'sync' : 'async',
         }),
       ];
     default:
-      throw new Error(`unknown BENCH_VARIANT "${variant}" (none, pino, sqlite, postgres)`);
+      throw new Error(`unknown BENCH_VARIANT "${variant}" (none, pino, sqlite, postgres, postgres-sync)`);
   }
 }
 
