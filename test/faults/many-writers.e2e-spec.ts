@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAuditStore, verifyChains, type AuditStorageOptions, type SealedEntry } from 'sealed-audit';
 import { buildLibrary, repoScratchDir } from '../support/built-library';
+import { createTempMariaDbDatabase, type TempMariaDbDatabase } from '../support/mariadb';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
 import { tempSqlitePath } from '../support/sqlite';
 
@@ -68,6 +69,7 @@ describe('many writer processes on one database', () => {
   let scratch: string;
   let script: string;
   let pg: TempPostgresDatabase;
+  let maria: TempMariaDbDatabase;
 
   beforeAll(async () => {
     lib = buildLibrary();
@@ -75,16 +77,20 @@ describe('many writer processes on one database', () => {
     script = join(scratch, 'writer.cjs');
     writeFileSync(script, WRITER);
     pg = await createTempPostgresDatabase();
+    maria = await createTempMariaDbDatabase();
   }, 120_000);
 
   afterAll(async () => {
     await pg?.drop();
+    await maria?.drop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
   const cases: Array<[string, () => AuditStorageOptions, 'own' | 'shared', number]> = [
     ['PostgreSQL, 4 processes × 10 000, a chain each', () => ({ type: 'postgres', url: pg.url }), 'own', 10_000],
     ['PostgreSQL, 4 processes × 2 500, one shared chain', () => ({ type: 'postgres', url: pg.url }), 'shared', 2_500],
+    ['MariaDB, 4 processes × 10 000, a chain each', () => ({ type: 'mariadb', url: maria.url }), 'own', 10_000],
+    ['MariaDB, 4 processes × 2 500, one shared chain', () => ({ type: 'mariadb', url: maria.url }), 'shared', 2_500],
     ['SQLite file, 4 processes × 10 000, a chain each', () => ({ type: 'sqlite', database: tempSqlitePath() }), 'own', 10_000],
     ['SQLite file, 4 processes × 2 500, one shared chain', () => ({ type: 'sqlite', database: tempSqlitePath() }), 'shared', 2_500],
   ];
