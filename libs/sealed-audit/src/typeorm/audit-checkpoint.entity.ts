@@ -1,19 +1,10 @@
-import { Column, Entity, PrimaryColumn, type ValueTransformer } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber, isoTimestamp } from './column-transformers';
 
 /** Name of the table holding signed checkpoints. */
 export const AUDIT_CHECKPOINT_TABLE = 'audit_checkpoint';
 /** Name of the table recording the public keys that signed checkpoints. */
 export const AUDIT_SIGNING_KEY_TABLE = 'audit_signing_key';
-
-const bigintAsNumber: ValueTransformer = {
-  to: (value: unknown) => value,
-  from: (value: unknown) => (typeof value === 'string' || typeof value === 'bigint' ? Number(value) : value),
-};
-
-const isoTimestamp: ValueTransformer = {
-  to: (value: unknown) => value,
-  from: (value: unknown) => (value instanceof Date ? value.toISOString() : value),
-};
 
 /**
  * One signed checkpoint as a row of `audit_checkpoint` (append-only like `audit_log`; the DDL

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn, type ValueTransformer } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber, isoTimestamp } from './column-transformers';
 import { AuditCheckpointEntity, AuditSigningKeyEntity } from './audit-checkpoint.entity';
 import { AUDIT_ENTRY_MAX_LENGTHS } from '../core/audit-event';
 
@@ -10,21 +11,6 @@ export const AUDIT_LOG_TABLE = 'audit_log';
  * before sealing (PostgreSQL and MariaDB reject longer values; SQLite does not check).
  */
 export const AUDIT_LOG_COLUMN_LENGTHS = AUDIT_ENTRY_MAX_LENGTHS;
-
-/** `pg` returns BIGINT as a string (it may exceed 2^53); sequence numbers never do. */
-const bigintAsNumber: ValueTransformer = {
-  to: (value: unknown) => value,
-  from: (value: unknown) => (typeof value === 'string' || typeof value === 'bigint' ? Number(value) : value),
-};
-
-/**
- * PostgreSQL stores `ts` as timestamptz(3) and `pg` hands back a Date; SQLite stores the ISO text.
- * Both come back as the same `YYYY-MM-DDTHH:mm:ss.sssZ` string, which is what was hashed.
- */
-const isoTimestamp: ValueTransformer = {
-  to: (value: unknown) => value,
-  from: (value: unknown) => (value instanceof Date ? value.toISOString() : value),
-};
 
 /**
  * One sealed entry as a row of `audit_log`. Register it with `...AUDIT_ENTITIES` when the trail
