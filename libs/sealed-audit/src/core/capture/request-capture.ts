@@ -232,9 +232,12 @@ export class RequestCapture {
     };
     (req as unknown as Record<symbol, RequestAuditContext>)[CONTEXT] = context;
     if (!res.headersSent) res.setHeader(this.requestIdHeader, requestId);
-    const end = (): void => this.end(context);
-    res.once('finish', end);
-    res.once('close', end);
+    // 'prefinish' is emitted inside res.end(), once the response is handed to the socket: the event
+    // is queued before the client can possibly have read the response (with 'finish', a client in
+    // the same process could see the response, flush, and find nothing yet). 'close' without
+    // 'prefinish' first is a connection that went away before the response ended.
+    res.once('prefinish', () => this.end(context, false));
+    res.once('close', () => this.end(context, true));
     return context;
   }
 
@@ -263,12 +266,12 @@ export class RequestCapture {
     context.error = describeError(error);
   }
 
-  private end(context: RequestAuditContext): void {
+  private end(context: RequestAuditContext, aborted: boolean): void {
     if (context.recorded) return;
     context.recorded = true;
     let event: AuditEvent | undefined;
     try {
-      event = this.buildEvent(context);
+      event = this.buildEvent(context, undefined, aborted);
       if (event) this.sink(event);
     } catch (error) {
       // The audit side effect must never break the host: log the class only (messages may hold values).
@@ -351,10 +354,9 @@ export class RequestCapture {
     }
   }
 
-  private buildEvent(context: RequestAuditContext, statusNow?: number): AuditEvent | undefined {
+  private buildEvent(context: RequestAuditContext, statusNow?: number, aborted = false): AuditEvent | undefined {
     const { req, res, route } = context;
     // Built before the response is sent (sync path): it is not aborted, its status is the one given.
-    const aborted = statusNow === undefined && !res.writableFinished;
     const status = statusNow ?? res.statusCode;
     const denied = status === 401 || status === 403;
     if (!route && !denied) return undefined;
