@@ -59,7 +59,15 @@ async function variantImports(variant: string): Promise<DynamicModule[]> {
       return [LoggerModule.forRoot({ pinoHttp: { logger: pino(pino.destination({ dest: file, sync: false })) } })];
     }
     case 'sqlite':
-      return [AuditModule.forRoot({ storage: { type: 'sqlite', database: process.env.BENCH_SQLITE ?? '/tmp/bench-audit.sqlite' }, chainId: 'bench', redaction: { hmacKey: 'bench-key-0123456789abcdef01234567' } })];
+      return [
+        AuditModule.forRoot({
+          storage: { type: 'sqlite', database: process.env.BENCH_SQLITE ?? '/tmp/bench-audit.sqlite' },
+          chainId: 'bench',
+          redaction: { hmacKey: 'bench-key-0123456789abcdef01234567' },
+          // Profiling aid: extra options as JSON, e.g. BENCH_AUDIT_OPTIONS='{"capture":{"headers":false}}'.
+          ...(JSON.parse(process.env.BENCH_AUDIT_OPTIONS ?? '{}') as object),
+        }),
+      ];
     case 'postgres':
     case 'postgres-sync':
       return [
