@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuditStore, verifyChains, type SealedEntry } from 'sealed-audit';
+import { verifyChains, type SealedEntry } from 'sealed-audit';
 import { PiiField, createAuditTrail, type AuditTrail } from 'sealed-audit/express';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
+import { readEntries } from '../support/stored-entries';
 
 class SignupDto {
   @PiiField({ strategy: 'mask' }) phone!: string;
@@ -59,12 +60,7 @@ describe('Express middleware on a real port (SQLite)', () => {
 
   async function stored(): Promise<SealedEntry[]> {
     await audit.flush();
-    const store = createAuditStore({ type: 'sqlite', database, install: false });
-    await store.init();
-    const all: SealedEntry[] = [];
-    for await (const entry of store.read()) all.push(entry);
-    await store.close();
-    return all;
+    return readEntries({ type: 'sqlite', database });
   }
 
   it('records audited routes, manual events, denials and errors, and the chain verifies', async () => {

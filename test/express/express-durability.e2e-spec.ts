@@ -4,10 +4,11 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createAuditStore, verifyChains, type SealedEntry } from 'sealed-audit';
+import { verifyChains, type SealedEntry } from 'sealed-audit';
 import { createAuditTrail, type AuditTrail } from 'sealed-audit/express';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { readEntries } from '../support/stored-entries';
 
 /** `audited({ durability: 'sync' })` on plain Express: `res.end` waits for the commit; 503 when the trail is down. */
 describe('Express sync durability (PostgreSQL through a cuttable proxy)', () => {
@@ -55,14 +56,7 @@ describe('Express sync durability (PostgreSQL through a cuttable proxy)', () => 
   });
 
   async function stored(): Promise<SealedEntry[]> {
-    const store = createAuditStore({ type: 'postgres', url: db.url, install: false });
-    try {
-      const out: SealedEntry[] = [];
-      for await (const entry of store.read()) out.push(entry);
-      return out;
-    } finally {
-      await store.close();
-    }
+    return readEntries({ type: 'postgres', url: db.url });
   }
 
   it('answers only after the commit, and 503 (JSON) while the database is cut off; the entry is written once afterwards', async () => {

@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuditStore, type PiiExposure, type SealedEntry } from 'sealed-audit';
+import { type PiiExposure, type SealedEntry } from 'sealed-audit';
 import { PiiField, createAuditTrail, type AuditTrail } from 'sealed-audit/express';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
+import { readEntries } from '../support/stored-entries';
 
 class ProfileDto {
   @PiiField({ strategy: 'hash', kind: 'email' }) email!: string;
@@ -70,15 +71,7 @@ describe('Express leak check on a real port (SQLite)', () => {
 
   async function entriesOf(requestId: string): Promise<SealedEntry[]> {
     await audit.flush();
-    const store = createAuditStore({ type: 'sqlite', database, install: false });
-    await store.init();
-    try {
-      const all: SealedEntry[] = [];
-      for await (const entry of store.read()) all.push(entry);
-      return all.filter((entry) => entry.requestId === requestId);
-    } finally {
-      await store.close();
-    }
+    return (await readEntries({ type: 'sqlite', database })).filter((entry) => entry.requestId === requestId);
   }
 
   it('observe: the response is sent as it is; the exposure is recorded and delivered to the option and the subscriber', async () => {

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { createAuditStore, verifyChains, type SealedEntry } from 'sealed-audit';
+import { verifyChains, type SealedEntry } from 'sealed-audit';
 import { buildLibrary, repoScratchDir } from '../support/built-library';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { readEntries } from '../support/stored-entries';
 
 /**
  * Real processes, real PostgreSQL, real faults: a small Nest app (plain JS, the built library)
@@ -136,15 +137,8 @@ async function waitUntil(what: string, condition: () => Promise<boolean>, capMs 
   }
 }
 
-async function readAll(url: string): Promise<SealedEntry[]> {
-  const store = createAuditStore({ type: 'postgres', url, install: false });
-  try {
-    const out: SealedEntry[] = [];
-    for await (const entry of store.read()) out.push(entry);
-    return out;
-  } finally {
-    await store.close();
-  }
+function readAll(url: string): Promise<SealedEntry[]> {
+  return readEntries({ type: 'postgres', url });
 }
 
 function compare(acked: Set<string>, entries: SealedEntry[], prefix: string) {

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAuditStore, verifyChains, type AuditStorageOptions, type SealedEntry } from 'sealed-audit';
+import { createAuditStore, verifyChains, type AuditStorageOptions } from 'sealed-audit';
 import { buildLibrary, repoScratchDir } from '../support/built-library';
 import { createTempMariaDbDatabase, type TempMariaDbDatabase } from '../support/mariadb';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
 import { tempSqlitePath } from '../support/sqlite';
+import { readEntries } from '../support/stored-entries';
 
 /**
  * Several OS processes append to one database at the same time, through the published build of
@@ -55,15 +56,6 @@ function runWriter(script: string, lib: string, storage: AuditStorageOptions, ch
   });
 }
 
-async function readAll(storage: AuditStorageOptions): Promise<SealedEntry[]> {
-  const store = createAuditStore({ ...storage, install: false });
-  await store.init();
-  const all: SealedEntry[] = [];
-  for await (const entry of store.read()) all.push(entry);
-  await store.close();
-  return all;
-}
-
 describe('many writer processes on one database', () => {
   let lib: string;
   let scratch: string;
@@ -108,7 +100,7 @@ describe('many writer processes on one database', () => {
     for (const result of results) expect(result).toMatchObject({ written: perProcess, dropped: 0 });
     if (chains === 'shared') expect(results.reduce((sum, r) => sum + r.conflicts, 0)).toBeGreaterThan(0);
 
-    const mine = (await readAll(storage)).filter((entry) => entry.chainId.startsWith(run));
+    const mine = (await readEntries(storage)).filter((entry) => entry.chainId.startsWith(run));
     expect(mine).toHaveLength(4 * perProcess);
     const ids = new Set(mine.map((entry) => entry.requestId));
     expect(ids.size).toBe(4 * perProcess);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { AuditWriter, Redactor, createAuditStore, verifyChains, type AuditEvent, type SealedEntry } from 'sealed-audit';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
+import { readEntries } from '../support/stored-entries';
 
 /**
  * Hostile values through the real path redact → seal → store (SQLite file) → read back → verify:
@@ -105,10 +106,7 @@ describe('capture → redact → seal → store with hostile values (fast-check,
     count += 1;
     await writer.flush();
     expect(writer.stats()).toMatchObject({ written: count, dropped: 0, writeFailures: 0 });
-    const entries: SealedEntry[] = [];
-    const reader = createAuditStore({ type: 'sqlite', database: file });
-    for await (const entry of reader.read()) entries.push(entry);
-    await reader.close();
+    const entries: SealedEntry[] = await readEntries({ type: 'sqlite', database: file });
     expect(entries).toHaveLength(count);
     for (const entry of entries) expect(Buffer.byteLength(JSON.stringify(entry.payload))).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
     expect(entries.find((entry) => entry.action === 'fuzz.oversized')?.payload.truncated).toBeDefined();

@@ -4,8 +4,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import fc from 'fast-check';
 import request from 'supertest';
-import { AuditModule, AuditService, Audited, createAuditStore, verifyChains, type SealedEntry } from 'sealed-audit';
+import { AuditModule, AuditService, Audited, verifyChains, type SealedEntry } from 'sealed-audit';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
+import { readEntries } from '../support/stored-entries';
 
 const MAX_ENTRY_BYTES = 32 * 1024;
 
@@ -109,10 +110,7 @@ describe('hostile HTTP input (Nest, SQLite, real port)', () => {
     await request(server).post('/echo').send({ ok: true }).expect(201);
     await audit.flush();
 
-    const entries: SealedEntry[] = [];
-    const reader = createAuditStore({ type: 'sqlite', database: file });
-    for await (const entry of reader.read()) entries.push(entry);
-    await reader.close();
+    const entries: SealedEntry[] = await readEntries({ type: 'sqlite', database: file });
     expect(entries).toHaveLength(recorded + 3); // + /manual and its circular record + the last request
     for (const entry of entries) expect(Buffer.byteLength(JSON.stringify(entry.payload))).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
     expect(entries.some((entry) => entry.payload.truncated !== undefined)).toBe(true);

@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { AuditModule, AuditService, Audited, createAuditStore, verifyChains, type SealedEntry } from 'sealed-audit';
+import { AuditModule, AuditService, Audited, verifyChains, type SealedEntry } from 'sealed-audit';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { readEntries } from '../support/stored-entries';
 
 @Controller()
 class OrdersController {
@@ -85,14 +86,7 @@ describe('durability: sync routes and the spool (Nest, PostgreSQL)', () => {
 
   /** Read straight from the database (not through the proxy). */
   async function stored(): Promise<SealedEntry[]> {
-    const store = createAuditStore({ type: 'postgres', url: db.url, install: false });
-    try {
-      const out: SealedEntry[] = [];
-      for await (const entry of store.read()) out.push(entry);
-      return out;
-    } finally {
-      await store.close();
-    }
+    return readEntries({ type: 'postgres', url: db.url });
   }
 
   const byRequest = (entries: SealedEntry[], id: string): SealedEntry[] => entries.filter((entry) => entry.requestId === id);

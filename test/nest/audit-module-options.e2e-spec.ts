@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { Controller, Get, Injectable, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { AUDIT_ENTITIES, AuditModule, AuditService, Audited, createAuditStore, verifyChains, type SealedEntry } from 'sealed-audit';
+import { AUDIT_ENTITIES, AuditModule, AuditService, Audited, verifyChains } from 'sealed-audit';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
+import { readEntries } from '../support/stored-entries';
 
 @Controller('ping')
 class PingController {
@@ -21,15 +22,6 @@ class AuditConfig {
 
 @Module({ providers: [AuditConfig], exports: [AuditConfig] })
 class ConfigModule {}
-
-async function readAll(storage: Parameters<typeof createAuditStore>[0]): Promise<SealedEntry[]> {
-  const store = createAuditStore(storage);
-  await store.init();
-  const all: SealedEntry[] = [];
-  for await (const entry of store.read()) all.push(entry);
-  await store.close();
-  return all;
-}
 
 const quiet = { logger: false as const };
 
@@ -54,7 +46,7 @@ describe('AuditModule options', () => {
     expect(res.status).toBe(200);
     expect(app.get(AuditService).stats()).toMatchObject({ written: 0 });
     await app.close();
-    const all = await readAll({ type: 'sqlite', database, install: false });
+    const all = await readEntries({ type: 'sqlite', database, install: false });
     expect(all.map((e) => e.action)).toEqual(['ping.read']);
     removeTempSqlite(database);
   });
@@ -75,7 +67,7 @@ describe('AuditModule options', () => {
     const rows = await dataSource.query('SELECT chain_id, seq, action FROM audit_log');
     expect(rows).toEqual([{ chain_id: 'shared-ds', seq: 1, action: 'ping.read' }]);
     await dataSource.destroy();
-    expect(await verifyChains(await readAll({ type: 'sqlite', database, install: false }))).toMatchObject({ ok: true, entries: 1 });
+    expect(await verifyChains(await readEntries({ type: 'sqlite', database, install: false }))).toMatchObject({ ok: true, entries: 1 });
     removeTempSqlite(database);
   });
 

@@ -19,10 +19,11 @@ import { Test } from '@nestjs/testing';
 import { Type } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { existsSync, readFileSync } from 'node:fs';
-import { AuditModule, AuditService, Audited, NoAudit, PiiField, createAuditStore, verifyChains, type SealedEntry } from 'sealed-audit';
+import { AuditModule, AuditService, Audited, NoAudit, PiiField, verifyChains, type SealedEntry } from 'sealed-audit';
 import { createTempMariaDbDatabase } from '../support/mariadb';
 import { createTempPostgresDatabase } from '../support/postgres';
 import { removeTempSqlite, tempSqlitePath } from '../support/sqlite';
+import { readEntries } from '../support/stored-entries';
 
 /** A fresh database per run of the suite, on each engine the library supports. */
 interface Backend {
@@ -159,15 +160,7 @@ describe.each(backends)('AuditModule on a real port (%s)', (_name, makeBackend) 
 
   async function entries(): Promise<SealedEntry[]> {
     await app.get(AuditService).flush();
-    const store = createAuditStore({ ...backend.storage, install: false });
-    await store.init();
-    try {
-      const all: SealedEntry[] = [];
-      for await (const entry of store.read()) all.push(entry);
-      return all;
-    } finally {
-      await store.close();
-    }
+    return readEntries(backend.storage);
   }
 
   it('records an audited create with redacted body, actor, route pattern and request id', async () => {

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../apps/sample-app/src/app.module';
 import { configureApp } from '../../apps/sample-app/src/app.setup';
-import { AuditService, createAuditStore, type AuditStorageOptions, type JsonObject, type JsonValue, type SealedEntry } from 'sealed-audit';
+import { AuditService, type JsonObject, type JsonValue } from 'sealed-audit';
 
 /** Environment the sample app reads (apps/sample-app/src/app.module.ts). */
 export interface SampleAppEnv {
@@ -66,18 +66,7 @@ function setEnv(values: Partial<Record<(typeof ENV_KEYS)[number], string | undef
   }
 }
 
-/** Every entry of the database, in chain order, through a second connection (as an auditor would). */
-export async function readEntries(storage: AuditStorageOptions): Promise<SealedEntry[]> {
-  const store = createAuditStore({ ...storage, install: false });
-  await store.init();
-  try {
-    const all: SealedEntry[] = [];
-    for await (const entry of store.read()) all.push(entry);
-    return all;
-  } finally {
-    await store.close();
-  }
-}
+export { readEntries } from '../support/stored-entries';
 
 /** The object at `path` inside a JSON payload, or `{}` (a missing part fails the assertions that follow). */
 export function objectAt(value: JsonValue | undefined, ...path: string[]): JsonObject {
