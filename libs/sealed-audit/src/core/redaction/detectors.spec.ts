@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   BUILT_IN_DETECTORS,
   BUILT_IN_DETECTOR_KINDS,
@@ -295,5 +296,34 @@ describe('detectors', () => {
       const runs = ['a'.repeat(50_000), '1 '.repeat(25_000), `${'a.'.repeat(25_000)}@`, `${':'.repeat(50_000)}`, `x${'-1'.repeat(25_000)}`];
       for (const run of runs) expect(() => scrubText(run)).not.toThrow();
     });
+  });
+});
+
+describe('UUIDs are identifiers, not PII', () => {
+  // Each of these made the phone detector fire before: a hex group that happens to be all digits.
+  it.each([
+    '00470707-baac-4e8f-94f8-b904015a19fd',
+    '41eaf9cc-0500-4280-8096-1b7de6ca87ea',
+    '53eea780-0775-4398-9430-d64bfbd92020',
+    '4d947612-0616-4156-9451-f88f4bb96b7a',
+    '12345678-1234-4123-8123-123456789012',
+  ])('%s stays as it is, alone and inside text', (uuid) => {
+    expect(scrubText(uuid)).toBe(uuid);
+    expect(scrubText(`patient ${uuid} read`)).toBe(`patient ${uuid} read`);
+  });
+
+  it('still finds PII next to a UUID', () => {
+    expect(scrubText('00470707-baac-4e8f-94f8-b904015a19fd called +44 20 7946 0958')).toBe(
+      '00470707-baac-4e8f-94f8-b904015a19fd called [REDACTED:phone]',
+    );
+  });
+
+  it('leaves every one of 20 000 random UUIDs untouched', () => {
+    const changed: string[] = [];
+    for (let i = 0; i < 20_000; i += 1) {
+      const uuid = randomUUID();
+      if (scrubText(uuid) !== uuid) changed.push(uuid);
+    }
+    expect(changed).toEqual([]);
   });
 });

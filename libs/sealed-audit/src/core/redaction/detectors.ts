@@ -326,9 +326,28 @@ export class DetectorSet {
         (found ??= []).push({ kind: detector.kind, start, end, detector: d });
       }
     }
-    if (found === null || found.length === 1) return found;
+    if (found !== null) found = withoutIdentifiers(text, found);
+    if (found === null || found.length <= 1) return found;
     return mergeOverlaps(found);
   }
+}
+
+/** A UUID (any version): hex groups 8-4-4-4-12. */
+const UUID = /\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b/g;
+
+/**
+ * Drops candidates inside a UUID: its groups are random hex and now and then all digits, which a
+ * phone, card or IP expression would take for PII (about 1 UUID in 900), redacting record ids.
+ * Only runs when something matched, so clean text pays nothing.
+ */
+function withoutIdentifiers(text: string, found: PiiMatch[]): PiiMatch[] | null {
+  if (text.length < 36 || text.indexOf('-') === -1) return found;
+  const spans: Array<[number, number]> = [];
+  UUID.lastIndex = 0;
+  for (let match = UUID.exec(text); match !== null; match = UUID.exec(text)) spans.push([match.index, match.index + match[0].length]);
+  if (spans.length === 0) return found;
+  const kept = found.filter((m) => !spans.some(([start, end]) => m.start < end && m.end > start));
+  return kept.length > 0 ? kept : null;
 }
 
 const BUILT_IN_SET = new Set<PiiDetector>(BUILT_IN_DETECTORS);
