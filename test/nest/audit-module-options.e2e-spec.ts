@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, Injectable, Module, UseGuards, type CanActivate, type INestApplication } from '@nestjs/common';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AUDIT_ENTITIES, AuditModule, AuditService, Audited, verifyChains } from 'sealed-audit';
@@ -13,6 +15,40 @@ class PingController {
   ping() {
     return 'pong';
   }
+}
+
+@Injectable()
+class RefuseAll implements CanActivate {
+  canActivate(): boolean {
+    throw new ForbiddenException();
+  }
+}
+
+@Controller('things')
+class ThingsController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Audited({ action: 'thing.delete' })
+  @UseGuards(RefuseAll)
+  @Get('refused')
+  refused() {
+    return 'never';
+  }
+
+  /** A manual event inside a request: the request context gives it the actor and request id (or not). */
+  @Get('manual')
+  manual() {
+    this.audit.record({ action: 'thing.export', outcome: 'success' });
+    return 'ok';
+  }
+}
+
+/** Pretends an auth middleware ran: every request has a user. */
+function withUser(app: INestApplication): void {
+  app.use((req: { user?: unknown }, _res: unknown, next: () => void) => {
+    req.user = { id: 'u-7', type: 'user' };
+    next();
+  });
 }
 
 @Injectable()
@@ -92,6 +128,53 @@ describe('AuditModule options', () => {
   ])('rejects bad options at start-up with a message that names the fix (%#)', async (options, message) => {
     const compiling = Test.createTestingModule({ imports: [AuditModule.forRoot(options as never)] }).compile();
     await expect(compiling).rejects.toThrow(message);
+  });
+
+  it("audits requests that reach the app through a server of the user's own, denials included", async () => {
+    const database = tempSqlitePath();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AuditModule.forRoot({ storage: { type: 'sqlite', database }, chainId: 'own-server' })],
+      controllers: [PingController, ThingsController],
+    }).compile();
+    const app = moduleRef.createNestApplication(quiet);
+    await app.init();
+    // Not app.listen(): the Express instance is mounted on another server, as with http + https.
+    const server: Server = createServer(app.getHttpAdapter().getInstance());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const ping = await fetch(`${base}/ping`, { headers: { 'x-request-id': 'own-1' } });
+    expect(ping.headers.get('x-request-id')).toBe('own-1');
+    expect((await fetch(`${base}/things/refused`)).status).toBe(403);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await app.close();
+    const all = await readEntries({ type: 'sqlite', database, install: false });
+    expect(all.map((e) => [e.action, e.outcome, e.requestId === 'own-1'])).toEqual([
+      ['ping.read', 'success', true],
+      ['thing.delete', 'denied', false], // the route's action, not `access.denied`: the route was known before the guard refused
+    ]);
+    removeTempSqlite(database);
+  });
+
+  it.each([
+    [undefined, { id: 'u-7', type: 'user' }, true],
+    [false, undefined, false],
+  ])('requestContext %s: record() inside a request carries its actor and request id only with the context', async (requestContext, actor, hasRequestId) => {
+    const database = tempSqlitePath();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AuditModule.forRoot({ storage: { type: 'sqlite', database }, ...(requestContext === undefined ? {} : { requestContext }) })],
+      controllers: [ThingsController],
+    }).compile();
+    const app = moduleRef.createNestApplication(quiet);
+    withUser(app);
+    await app.listen(0, '127.0.0.1');
+    expect((await fetch(`${await app.getUrl()}/things/manual`, { headers: { 'x-request-id': 'manual-1' } })).status).toBe(200);
+    await app.close();
+    const [entry, ...rest] = await readEntries({ type: 'sqlite', database, install: false });
+    expect(rest).toEqual([]);
+    expect(entry?.action).toBe('thing.export');
+    expect(entry?.actorId ?? undefined).toBe(actor?.id);
+    expect(entry?.requestId === 'manual-1').toBe(hasRequestId);
+    removeTempSqlite(database);
   });
 
   it('rejects @Audited options that cannot work when the controller is declared', () => {

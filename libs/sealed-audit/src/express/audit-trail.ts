@@ -107,10 +107,7 @@ export async function createAuditTrail(options: AuditOptions, logger: AuditLogge
   }
 
   return {
-    middleware: (req, res, next) => {
-      const context = capture.begin(req as CapturedRequest, res);
-      capture.storage.run(context, next);
-    },
+    middleware: (req, res, next) => capture.enter(req as CapturedRequest, res, next),
     audited: (routeOptions = {}) => {
       const { bodyType, ...audited } = routeOptions;
       if (audited.leaks !== undefined && !LEAK_POLICIES.includes(audited.leaks)) {

@@ -1,6 +1,6 @@
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Inject, Injectable, ServiceUnavailableException, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { catchError, concatMap, defer, map, throwError, type Observable } from 'rxjs';
+import { Observable, catchError, concatMap, defer, map, throwError } from 'rxjs';
 import { describeError, type CapturedRequest, type RequestAuditContext } from '../core';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
 import type { AuditRouteResolver } from './audit-route.resolver';
@@ -36,16 +36,11 @@ export class AuditInterceptor implements NestInterceptor {
     const capture = this.runtime.capture;
     const watch = !!audit.route && capture.watchesResponse(audit.route);
     if (audit.route && capture.isSync(audit.route)) return this.interceptSync(context, audit, next, watch);
-    const onError = catchError((error: unknown) => {
-      this.buildErrorInfo(audit, error);
-      return throwError(() => error);
-    });
-    if (!watch) return next.handle().pipe(onError);
-    // Audited route with a leak check (or `capture.response`): keep a reference to the body; the
-    // `mask` policy returns a rewritten copy here, before the response is sent.
-    return next.handle().pipe(
-      map((body: unknown) => capture.responseBody(audit, body)),
-      onError,
+    // One hand-written operator instead of `pipe(map, catchError)`: this runs on every audited request.
+    return observeOutcome(
+      next.handle(),
+      watch ? (body) => capture.responseBody(audit, body) : undefined,
+      (error) => this.buildErrorInfo(audit, error),
     );
   }
 
@@ -107,4 +102,38 @@ export class AuditInterceptor implements NestInterceptor {
     if (code !== null) return code;
     return context.switchToHttp().getRequest<CapturedRequest>().method === 'POST' ? 201 : 200;
   }
+}
+
+/**
+ * `source`, with each value passed through `onValue` (when given) and `onError` told of an error
+ * before it is re-thrown. Equivalent to `pipe(map(onValue), catchError(…))` with one subscriber
+ * instead of two operator chains (a throwing `onValue` errors the stream, like `map`).
+ */
+function observeOutcome(source: Observable<unknown>, onValue: ((value: unknown) => unknown) | undefined, onError: (error: unknown) => void): Observable<unknown> {
+  return new Observable<unknown>((subscriber) =>
+    source.subscribe({
+      next(value) {
+        if (!onValue) {
+          subscriber.next(value);
+          return;
+        }
+        let mapped: unknown;
+        try {
+          mapped = onValue(value);
+        } catch (error) {
+          onError(error);
+          subscriber.error(error);
+          return;
+        }
+        subscriber.next(mapped);
+      },
+      error(error: unknown) {
+        onError(error);
+        subscriber.error(error);
+      },
+      complete() {
+        subscriber.complete();
+      },
+    }),
+  );
 }

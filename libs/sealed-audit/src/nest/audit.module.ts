@@ -1,5 +1,6 @@
-import { Logger, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import { Inject, Logger, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost, Reflector } from '@nestjs/core';
+import type { ServerResponse } from 'node:http';
 import { AuditContextMiddleware } from './audit-context.middleware';
 import { AUDIT_MODULE_OPTIONS, ConfigurableAuditModule } from './audit.module-definition';
 import { AUDIT_RUNTIME } from './audit.internal-constants';
@@ -7,8 +8,8 @@ import { AuditInterceptor } from './audit.interceptor';
 import { AuditRouteGuard } from './audit-route.guard';
 import { AuditRouteResolver } from './audit-route.resolver';
 import { AUDIT_ROUTE_RESOLVER } from './audit-route.tokens';
-import { createAuditRuntime, type AuditModuleOptions } from '../runtime';
-import type { AuditLogger } from '../core';
+import { createAuditRuntime, type AuditModuleOptions, type AuditRuntime } from '../runtime';
+import type { AuditLogger, CapturedRequest, RequestCapture } from '../core';
 import { AuditService } from './audit.service';
 
 /**
@@ -44,9 +45,41 @@ import { AuditService } from './audit.service';
   exports: [AuditService],
 })
 export class AuditModule extends ConfigurableAuditModule implements NestModule {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(AUDIT_RUNTIME) private readonly runtime: AuditRuntime,
+  ) {
+    super();
+  }
+
   configure(consumer: MiddlewareConsumer): void {
+    // On Express the request hook sits in front of the whole app (before body parsing and routing):
+    // the same requests as a `forRoutes('*')` middleware, without a pass through Nest's router.
+    if (hookExpressApp(this.adapterHost.httpAdapter?.getInstance?.(), this.adapterHost.httpAdapter?.getType?.(), this.runtime.capture)) return;
     consumer.apply(AuditContextMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
   }
+}
+
+const HOOKED = Symbol('sealed-audit:request-hook');
+type RequestHandle = ((req: CapturedRequest, res: ServerResponse, done?: unknown) => void) & { [HOOKED]?: RequestCapture };
+
+/**
+ * Wraps the Express application's `handle` so every request passes `capture.enter()` first, also
+ * when the application is served by a server of the user's own (`http.createServer(expressApp)`).
+ * Returns false when the adapter is not Express (the module then falls back to a Nest middleware).
+ */
+function hookExpressApp(instance: unknown, type: string | undefined, capture: RequestCapture): boolean {
+  if (type !== 'express' || typeof instance !== 'function') return false;
+  const app = instance as unknown as { handle?: RequestHandle };
+  const handle = app.handle;
+  if (typeof handle !== 'function') return false;
+  if (handle[HOOKED] === capture) return true;
+  const hooked: RequestHandle = function (this: unknown, req, res, done) {
+    capture.enter(req, res, () => handle.call(this, req, res, done));
+  };
+  hooked[HOOKED] = capture;
+  app.handle = hooked;
+  return true;
 }
 
 /** Nest's Logger as the core's logger. */

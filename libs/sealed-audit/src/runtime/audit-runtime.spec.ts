@@ -105,6 +105,7 @@ describe('createAuditRuntime: durability options', () => {
     ['an empty spool directory', { spool: { directory: ' ' } }, /spool\.directory/],
     ['a tiny spool bound', { spool: { maxBytes: 10 } }, /spool\.maxBytes/],
     ['a tiny entry cap', { maxEntryBytes: 100 }, /maxEntryBytes.*4096/],
+    ['a requestContext that is not a boolean', { requestContext: 'off' as never }, /requestContext.*true or false/],
   ])('rejects %s at start-up', async (_what, extra, message) => {
     await expect(createAuditRuntime({ storage: sqlite(), ...extra }, logger())).rejects.toThrow(message);
   });

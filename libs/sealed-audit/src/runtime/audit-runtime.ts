@@ -138,6 +138,7 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
       ...(options.capture ? { capture: options.capture } : {}),
       ...(options.deniedAction ? { deniedAction: options.deniedAction } : {}),
       ...(options.requestIdHeader ? { requestIdHeader: options.requestIdHeader } : {}),
+      ...(options.requestContext !== undefined ? { requestContext: options.requestContext } : {}),
       durability,
     },
     (message) => log.warn(message),
@@ -215,6 +216,9 @@ function validate(options: AuditOptions): void {
   }
   if (options.actor !== undefined && typeof options.actor !== 'function') {
     throw new InvalidAuditOptionsError('`actor` must be a function of the request returning { id, type?, roles? } or undefined.');
+  }
+  if (options.requestContext !== undefined && typeof options.requestContext !== 'boolean') {
+    throw new InvalidAuditOptionsError(`\`requestContext\` must be true or false (got ${String(options.requestContext)}).`);
   }
   if (options.chainId !== undefined && (typeof options.chainId !== 'string' || options.chainId.length === 0 || options.chainId.length > 128)) {
     throw new InvalidAuditOptionsError('`chainId` must be a non-empty string of at most 128 characters.');

@@ -83,6 +83,14 @@ export interface AuditOptions {
   deniedAction?: string;
   /** Header carrying the request id in and out. Default `x-request-id`. */
   requestIdHeader?: string;
+  /**
+   * Each request runs in an `AsyncLocalStorage` context, so `record()` called while handling it
+   * carries the request's actor and id. Default `true`. `false` skips it: on Node 20 the first
+   * `AsyncLocalStorage.run()` turns on promise hooks process-wide, which costs every request
+   * (measured ≈ 80 µs per request on the benchmark endpoint, see the README's Performance section).
+   * Manual events then carry `actor`/`requestId` only when given explicitly.
+   */
+  requestContext?: boolean;
   /** Signed checkpoints and their anchor. Off when absent (with a start-up warning). */
   checkpoints?: AuditCheckpointOptions;
   /** The leak check of audited responses (`pii.exposure`). Default `{ policy: 'observe' }`. */

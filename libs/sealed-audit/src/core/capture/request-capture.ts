@@ -119,6 +119,13 @@ export interface RequestCaptureOptions {
   leaks?: CaptureLeakOptions;
   /** Durability of audited routes that do not set their own. Default `async`. */
   durability?: 'async' | 'sync';
+  /**
+   * Run each request inside an `AsyncLocalStorage` context so `record()` finds the request's actor
+   * and id. Default `true`. On Node 20 the first `AsyncLocalStorage.run()` turns on promise hooks
+   * for the whole process (every promise then costs more): `false` saves that when no manual event
+   * is recorded inside requests (or when they carry `actor`/`requestId` themselves).
+   */
+  requestContext?: boolean;
 }
 
 /** Action of the trail entry that records a `pii.exposure`. */
@@ -142,6 +149,11 @@ export class RequestCapture {
   private readonly leaks: CaptureLeakOptions | undefined;
   private readonly pendingScans = new Set<Promise<void>>();
   private readonly durability: 'async' | 'sync';
+  private readonly requestContext: boolean;
+  // Shared listeners (the context is found on the response): no closures per request. `end()`
+  // records a request once, so plain `on` is enough.
+  private readonly onPrefinish: (this: ServerResponse) => void;
+  private readonly onClose: (this: ServerResponse) => void;
 
   constructor(
     private readonly sink: (event: AuditEvent) => void,
@@ -154,6 +166,27 @@ export class RequestCapture {
     this.requestIdHeader = (options.requestIdHeader ?? 'x-request-id').toLowerCase();
     this.leaks = options.leaks;
     this.durability = options.durability ?? 'async';
+    this.requestContext = options.requestContext ?? true;
+    const end = (res: ServerResponse, aborted: boolean): void => {
+      const context = (res as unknown as Record<symbol, RequestAuditContext | undefined>)[CONTEXT];
+      if (context) this.end(context, aborted);
+    };
+    this.onPrefinish = function (this: ServerResponse) {
+      end(this, false);
+    };
+    this.onClose = function (this: ServerResponse) {
+      end(this, true);
+    };
+  }
+
+  /**
+   * The request hook of the frameworks: `begin()`, then `next` inside the request's
+   * `AsyncLocalStorage` context (when `requestContext` is on).
+   */
+  enter(req: CapturedRequest, res: ServerResponse, next: () => void): void {
+    const context = this.begin(req, res);
+    if (this.requestContext) this.storage.run(context, next);
+    else next();
   }
 
   /** `sync` when the route's response must wait for its entry's commit (its own setting, else the module's). */
@@ -236,8 +269,9 @@ export class RequestCapture {
     // is queued before the client can possibly have read the response (with 'finish', a client in
     // the same process could see the response, flush, and find nothing yet). 'close' without
     // 'prefinish' first is a connection that went away before the response ended.
-    res.once('prefinish', () => this.end(context, false));
-    res.once('close', () => this.end(context, true));
+    (res as unknown as Record<symbol, RequestAuditContext>)[CONTEXT] = context;
+    res.on('prefinish', this.onPrefinish);
+    res.on('close', this.onClose);
     return context;
   }
 
@@ -364,19 +398,17 @@ export class RequestCapture {
     const outcome: AuditOutcome = denied ? 'denied' : aborted || status >= 400 ? 'failure' : 'success';
     const routePattern = routeOf(req);
     const actor = this.actorFor(req);
+    const http: NonNullable<AuditEvent['http']> = { method: req.method ?? 'GET', route: routePattern, status, durationMs: performance.now() - context.startedAt };
+    const ip = clientIp(req);
+    if (ip !== undefined) http.ip = ip;
+    const userAgent = req.headers['user-agent'];
+    if (typeof userAgent === 'string') http.userAgent = userAgent;
     const event: AuditEvent = {
       timestamp: context.timestamp,
       action: route?.options.action ?? (route ? `${req.method ?? 'GET'} ${routePattern}` : this.deniedAction),
       outcome,
       requestId: context.requestId,
-      http: {
-        method: req.method ?? 'GET',
-        route: routePattern,
-        status,
-        durationMs: performance.now() - context.startedAt,
-        ...(clientIp(req) !== undefined ? { ip: clientIp(req) } : {}),
-        ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'] } : {}),
-      },
+      http,
     };
     if (actor) event.actor = actor;
     if (route?.options.resource) event.resource = route.options.resource;
@@ -391,13 +423,13 @@ export class RequestCapture {
     const error = context.error ?? (aborted ? { name: 'RequestAborted', message: 'the client closed the connection before the response ended' } : undefined);
     if (error) event.error = { ...error, status: error.status ?? status };
     if (route) {
-      event.request = {
-        ...(this.capture.params ? { params: req.params } : {}),
-        ...(this.capture.query ? { query: req.query } : {}),
-        ...(this.capture.body ? { body: req.body } : {}),
-        ...(this.capture.headers ? { headers: req.headers } : {}),
-        ...(route.bodyType ? { bodyType: route.bodyType } : {}),
-      };
+      const request: NonNullable<AuditEvent['request']> = {};
+      if (this.capture.params) request.params = req.params;
+      if (this.capture.query) request.query = req.query;
+      if (this.capture.body) request.body = req.body;
+      if (this.capture.headers) request.headers = req.headers;
+      if (route.bodyType) request.bodyType = route.bodyType;
+      event.request = request;
       if (this.capture.response && context.response) {
         event.response = { body: context.response.body, ...(route.responseType ? { type: route.responseType } : {}) };
       }
