@@ -47,13 +47,31 @@ const KIND_FAMILY = new Map<string, string>([
 ]);
 
 function generic(text: string): string {
-  const chars = [...text];
-  const keep = chars.length >= 12 ? 4 : chars.length >= 6 ? 2 : 0;
-  return `${'*'.repeat(Math.min(chars.length - keep, 8))}${chars.slice(chars.length - keep).join('')}`;
+  // Counted in code points (a surrogate pair is one character, as `[...text]` would see it)
+  // without building the array: this runs for every masked value.
+  let count = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    if (isPairAt(text, i)) i += 1;
+    count += 1;
+  }
+  const keep = count >= 12 ? 4 : count >= 6 ? 2 : 0;
+  let from = text.length;
+  for (let k = 0; k < keep; k += 1) from -= from >= 2 && isPairAt(text, from - 2) ? 2 : 1;
+  return STARS[Math.min(count - keep, 8)] + text.slice(from);
 }
 
+/** A high surrogate at `i` followed by a low one: one code point in two UTF-16 units. */
+function isPairAt(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  if (code < 0xd800 || code > 0xdbff) return false;
+  const next = text.charCodeAt(i + 1);
+  return next >= 0xdc00 && next <= 0xdfff;
+}
+
+const STARS: readonly string[] = Array.from({ length: 9 }, (_, n) => '*'.repeat(n));
+
 function stars(text: string, keep: number): string {
-  return '*'.repeat(Math.min(Math.max(text.length - keep, 1), 8));
+  return STARS[Math.min(Math.max(text.length - keep, 1), 8)] as string;
 }
 
 /** First letter of the local part and the top-level domain: `j***@***.com`. */

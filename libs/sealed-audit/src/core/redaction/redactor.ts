@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../audit-event';
 import {
   BUILT_IN_DETECTORS,
@@ -11,6 +11,7 @@ import {
   type PiiDetector,
   type PiiMatch,
 } from './detectors';
+import { HmacSha256 } from './hmac-sha256';
 import { mask } from './masks';
 import type { PiiStrategy } from './pii-field.decorator';
 import { getRedactionPlan, type RedactionPlan } from './redaction-plan';
@@ -71,7 +72,12 @@ export { mask } from './masks';
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 interface WalkState {
-  seen: Set<object>;
+  /**
+   * The objects being walked (ancestors of the current value): a cycle points back into them. A
+   * stack, not a Set: it is at most `maxDepth` deep, and push/pop/scan of a few entries costs less
+   * than hashing every object in and out.
+   */
+  ancestors: object[];
   nodes: number;
   report: RedactionReport | undefined;
   /** Path segments (`request.body`, `.email`, `[]`), kept only when a report is wanted. */
@@ -105,7 +111,9 @@ export class Redactor {
   readonly ipStrategy: DetectorStrategy | false;
   /** Strategy of date-of-birth values found by key context; `false` when that detector is off. */
   readonly birthDateStrategy: DetectorStrategy | false;
-  private readonly hmacKey: Buffer;
+  private readonly hmac: HmacSha256;
+  /** `hmac-sha256:<key id>:`, built once. */
+  private readonly pseudonymPrefix: string;
   private readonly maxDepth: number;
   private readonly maxArrayLength: number;
   private readonly maxStringLength: number;
@@ -122,8 +130,10 @@ export class Redactor {
       throw new InvalidRedactionOptionsError('redaction.hmacKey is empty. Give at least 32 random bytes, or leave it out for a per-process key.');
     }
     this.ephemeralKey = key === undefined;
-    this.hmacKey = key === undefined ? randomBytes(32) : Buffer.isBuffer(key) ? key : Buffer.from(key, 'utf8');
-    this.hmacKeyId = createHash('sha256').update(this.hmacKey).digest('hex').slice(0, 8);
+    const hmacKey = key === undefined ? randomBytes(32) : Buffer.isBuffer(key) ? Buffer.from(key) : Buffer.from(key, 'utf8');
+    this.hmacKeyId = createHash('sha256').update(hmacKey).digest('hex').slice(0, 8);
+    this.hmac = new HmacSha256(hmacKey);
+    this.pseudonymPrefix = `hmac-sha256:${this.hmacKeyId}:`;
     if (options.sensitiveKeys !== undefined && (!Array.isArray(options.sensitiveKeys) || options.sensitiveKeys.some((k) => typeof k !== 'string'))) {
       throw new InvalidRedactionOptionsError('redaction.sensitiveKeys must be an array of key names, e.g. ["diagnosis"].');
     }
@@ -149,7 +159,7 @@ export class Redactor {
    */
   redact(value: unknown, type?: Function, report?: RedactionReport, path = '$'): JsonValue {
     const plan = type ? getRedactionPlan(type) : undefined;
-    const state: WalkState = { seen: new Set(), nodes: 0, report, path: report ? [path] : [] };
+    const state: WalkState = { ancestors: [], nodes: 0, report, path: report ? [path] : [] };
     return this.walk(value, plan, 0, state);
   }
 
@@ -161,7 +171,7 @@ export class Redactor {
 
   /** Scrubs detected PII out of free text (error messages, user agents), then cuts it to `maxStringLength`. */
   redactText(text: string, report?: RedactionReport, path?: string): string {
-    if (report && path !== undefined) return this.text(text, { seen: new Set(), nodes: 0, report, path: [path] });
+    if (report && path !== undefined) return this.text(text, { ancestors: [], nodes: 0, report, path: [path] });
     return this.text(text, undefined);
   }
 
@@ -199,7 +209,7 @@ export class Redactor {
 
   /** `hmac-sha256:<key id>:<hex>`: a stable, keyed pseudonym. */
   pseudonym(text: string): string {
-    return `hmac-sha256:${this.hmacKeyId}:${createHmac('sha256', this.hmacKey).update(text, 'utf8').digest('hex')}`;
+    return this.pseudonymPrefix + this.hmac.hex(text);
   }
 
   /** @internal What a detector match becomes. */
@@ -233,15 +243,21 @@ export class Redactor {
   }
 
   private walkReference(object: object, plan: RedactionPlan | undefined, depth: number, state: WalkState): JsonValue {
-    if (object instanceof Date) return Number.isNaN(object.getTime()) ? null : object.toISOString();
-    if (Buffer.isBuffer(object) || ArrayBuffer.isView(object)) return `[Binary ${(object as ArrayBufferView).byteLength} bytes]`;
-    if (object instanceof ArrayBuffer) return `[Binary ${object.byteLength} bytes]`;
-    if (object instanceof Map) return `[Map ${object.size} entries]`;
-    if (object instanceof Set) return `[Set ${object.size} entries]`;
+    const proto: unknown = Object.getPrototypeOf(object);
+    // Plain objects and arrays (nearly every value of a body) cannot be a Date, a Map, a Set or an
+    // ArrayBuffer; a typed array can (its prototype may have been swapped), so that check stays.
+    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
+      if (object instanceof Date) return Number.isNaN(object.getTime()) ? null : object.toISOString();
+      if (Buffer.isBuffer(object) || ArrayBuffer.isView(object)) return `[Binary ${(object as ArrayBufferView).byteLength} bytes]`;
+      if (object instanceof ArrayBuffer) return `[Binary ${object.byteLength} bytes]`;
+      if (object instanceof Map) return `[Map ${object.size} entries]`;
+      if (object instanceof Set) return `[Set ${object.size} entries]`;
+    } else if (ArrayBuffer.isView(object)) return `[Binary ${object.byteLength} bytes]`;
     if (typeof (object as { pipe?: unknown }).pipe === 'function') return '[Stream]';
-    if (state.seen.has(object)) return '[Circular]';
+    const ancestors = state.ancestors;
+    if (ancestors.includes(object)) return '[Circular]';
     if (depth >= this.maxDepth) return '[Truncated:depth]';
-    state.seen.add(object);
+    ancestors.push(object);
     try {
       if (Array.isArray(object)) return this.walkArray(object, plan, depth, state);
       const own = (object as { constructor?: unknown }).constructor;
@@ -254,7 +270,7 @@ export class Redactor {
       }
       return this.walkObject(object as Record<string, unknown>, classPlan, depth, state);
     } finally {
-      state.seen.delete(object);
+      ancestors.pop();
     }
   }
 
@@ -274,7 +290,7 @@ export class Redactor {
     const limit = Math.min(keys.length, this.maxKeys);
     for (let k = 0; k < limit; k += 1) {
       const key = keys[k] as string;
-      if (UNSAFE_KEYS.has(key)) continue;
+      if ((key.length === 9 || key.length === 11) && UNSAFE_KEYS.has(key)) continue;
       let value: unknown;
       try {
         value = object[key];
@@ -296,13 +312,13 @@ export class Redactor {
         else if (Array.isArray(value)) {
           out = value.slice(0, this.maxArrayLength).map((item) => (item === null ? null : (this.applyStrategy(strategy, item, kind, key) ?? null)));
         } else out = this.applyStrategy(strategy, value, kind, key);
-        if (value !== null) this.note(state, `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`);
+        if (value !== null && state.report) this.note(state, `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`);
       } else if (this.isSensitiveKey(key)) {
         out = value === null ? null : redactedMarker();
-        if (value !== null) this.note(state, 'redact:sensitive-key');
+        if (value !== null && state.report) this.note(state, 'redact:sensitive-key');
       } else if (typeof value === 'string' && this.birthDateStrategy !== false && this.isBirthKey(key) && isDateLike(value)) {
         out = this.replacement(this.birthDateStrategy, 'date-of-birth', value);
-        this.note(state, `${this.birthDateStrategy}:date-of-birth`);
+        if (state.report) this.note(state, `${this.birthDateStrategy}:date-of-birth`);
       } else {
         out = this.walk(value, rule?.nested?.(), depth + 1, state);
       }
