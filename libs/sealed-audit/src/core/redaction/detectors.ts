@@ -200,8 +200,9 @@ export function isDateLike(text: string): boolean {
  * same place; overlapping matches are merged, so no half of a value survives).
  */
 export const BUILT_IN_DETECTORS = [
-  // `scheme://user:password@host`: only the user-info is replaced (before `email` would see `password@host`).
-  { kind: 'url-credentials', pattern: /\/\/([^\s/?#@:]{1,256}:[^\s/?#@]{0,256})@/g, group: 1, needs: '://' },
+  // `scheme://user:password@host` (or scheme-relative `//user:password@host`): only the user-info is
+  // replaced (before `email` would see `password@host`).
+  { kind: 'url-credentials', pattern: /\/\/([^\s/?#@:]{1,256}:[^\s/?#@]{0,256})@/g, group: 1, needs: '//' },
   { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, needs: 'eyJ' },
   {
     kind: 'api-key',
@@ -216,7 +217,7 @@ export const BUILT_IN_DETECTORS = [
     needs: '@',
     anchor: { char: '@', before: 64 },
   },
-  { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g, validate: ibanValid, minDigits: 4 },
+  { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g, validate: ibanValid, minDigits: 2 },
   { kind: 'card', pattern: /\b(?:\d[ -]?){12,18}\d\b/g, validate: cardValid, minDigits: 13 },
   { kind: 'ssn', pattern: /\b\d{3}([- ])\d{2}\1\d{4}\b/g, validate: ssnValid, minDigits: 9 },
   {
@@ -253,8 +254,11 @@ export const DEFAULT_DETECTORS: readonly PiiDetector[] = BUILT_IN_DETECTORS;
  */
 export class DetectorSet {
   readonly detectors: readonly PiiDetector[];
-  private readonly maxMinDigits: number;
   private readonly minLength: number;
+  /** Per detector: the feature bit that stands for its `needs` (0: none; -1: an unusual one, looked up with indexOf). */
+  private readonly needBits: readonly number[];
+  /** Whether any detector has a pre-check (else the feature scan is skipped). */
+  private readonly prechecks: boolean;
 
   constructor(detectors: readonly PiiDetector[]) {
     this.detectors = detectors.map((detector) => {
@@ -262,23 +266,27 @@ export class DetectorSet {
       const flags = `${detector.pattern.flags}${detector.pattern.global ? '' : 'g'}${detector.group !== undefined && !detector.pattern.hasIndices ? 'd' : ''}`;
       return flags === detector.pattern.flags ? detector : { ...detector, pattern: new RegExp(detector.pattern.source, flags) };
     });
-    this.maxMinDigits = Math.max(0, ...this.detectors.map((detector) => detector.minDigits ?? 0));
-    // The shortest built-in match is 6 characters (`a@b.io`); custom detectors lower it to 1.
-    this.minLength = detectors.every((detector) => BUILT_IN_SET.has(detector)) ? 6 : 1;
+    this.needBits = this.detectors.map((detector) => (detector.needs === undefined ? 0 : (FEATURE_OF_NEEDS.get(detector.needs) ?? -1)));
+    this.prechecks = this.detectors.some((detector) => detector.needs !== undefined || detector.minDigits !== undefined);
+    // The shortest text a built-in detector can change has 3 characters (`::1`); custom detectors lower it to 1.
+    this.minLength = detectors.every((detector) => BUILT_IN_SET.has(detector)) ? 3 : 1;
   }
 
   /** Validated, non-overlapping matches in text order (overlaps merged), or `null` when none. */
   find(text: string): PiiMatch[] | null {
     if (text.length < this.minLength) return null;
-    let digits = -1;
+    // One pass for every pre-check (digit count, `@`, `:`, `//`, `eyJ`, `earer`) instead of one
+    // indexOf per detector and a digit count: most texts end here or run two or three detectors.
+    const features = this.prechecks ? scanFeatures(text) : 0;
+    const digits = scannedDigits;
     let found: PiiMatch[] | null = null;
     for (let d = 0; d < this.detectors.length; d += 1) {
       const detector = this.detectors[d] as PiiDetector;
-      if (detector.needs !== undefined && text.indexOf(detector.needs) === -1) continue;
-      if (detector.minDigits !== undefined) {
-        if (digits === -1) digits = countDigitsUpTo(text, this.maxMinDigits);
-        if (digits < detector.minDigits) continue;
+      if (detector.needs !== undefined) {
+        const bit = this.needBits[d] as number;
+        if (bit > 0 ? (features & bit) === 0 : text.indexOf(detector.needs) === -1) continue;
       }
+      if (detector.minDigits !== undefined && digits < detector.minDigits) continue;
       const pattern = detector.pattern;
       const anchor = detector.anchor;
       pattern.lastIndex = 0;
@@ -332,33 +340,79 @@ export class DetectorSet {
   }
 }
 
-/** A UUID (any version): hex groups 8-4-4-4-12. */
-const UUID = /\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b/g;
+/** A UUID (any version): hex groups 8-4-4-4-12, tried (sticky) only where the hyphens are in place. */
+const UUID = /\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b/y;
 
 /**
  * Drops candidates inside a UUID: its groups are random hex and now and then all digits, which a
  * phone, card or IP expression would take for PII (about 1 UUID in 900), redacting record ids.
  * Only runs when something matched, so clean text pays nothing.
+ *
+ * A UUID is found from its first hyphen (8 characters after its start, with hyphens 5, 10 and 15
+ * characters further on): `indexOf` hops from hyphen to hyphen, and the expression is tried only at
+ * those starts — the same UUIDs a scan of the whole text finds (two UUIDs cannot overlap: inside
+ * one, only a hyphen precedes a boundary, and a hex group of 8 cannot span one), at a fraction of
+ * the cost (hex letters are common in prose, so a full scan tries the expression almost everywhere).
  */
 function withoutIdentifiers(text: string, found: PiiMatch[]): PiiMatch[] | null {
-  if (text.length < 36 || text.indexOf('-') === -1) return found;
-  const spans: Array<[number, number]> = [];
-  UUID.lastIndex = 0;
-  for (let match = UUID.exec(text); match !== null; match = UUID.exec(text)) spans.push([match.index, match.index + match[0].length]);
-  if (spans.length === 0) return found;
-  const kept = found.filter((m) => !spans.some(([start, end]) => m.start < end && m.end > start));
+  if (text.length < 36) return found;
+  let spans: Array<[number, number]> | null = null;
+  for (let hyphen = text.indexOf('-', 8); hyphen !== -1 && hyphen + 28 <= text.length; hyphen = text.indexOf('-', hyphen + 1)) {
+    if (text.charCodeAt(hyphen + 5) !== 45 || text.charCodeAt(hyphen + 10) !== 45 || text.charCodeAt(hyphen + 15) !== 45) continue;
+    UUID.lastIndex = hyphen - 8;
+    if (!UUID.test(text)) continue;
+    (spans ??= []).push([hyphen - 8, hyphen + 28]);
+    hyphen += 27;
+  }
+  if (spans === null) return found;
+  const uuids = spans;
+  const kept = found.filter((m) => !uuids.some(([start, end]) => m.start < end && m.end > start));
   return kept.length > 0 ? kept : null;
 }
 
 const BUILT_IN_SET = new Set<PiiDetector>(BUILT_IN_DETECTORS);
 
-function countDigitsUpTo(text: string, limit: number): number {
-  let count = 0;
+const F_AT = 1;
+const F_COLON = 2;
+const F_SLASHES = 4;
+const F_EYJ = 8;
+const F_EARER = 16;
+/** The `needs` strings the feature scan answers; any other is looked up with indexOf. */
+const FEATURE_OF_NEEDS = new Map<string, number>([
+  ['@', F_AT],
+  [':', F_COLON],
+  ['//', F_SLASHES],
+  ['eyJ', F_EYJ],
+  ['earer', F_EARER],
+]);
+
+/** Digit count of the last {@link scanFeatures} call (a second return value without an allocation). */
+let scannedDigits = 0;
+
+/**
+ * Which of the pre-check features a text has, in one pass: the `F_*` bits, and the digit count in
+ * {@link scannedDigits}. A bit is never missing when its substring is there (multi-character ones
+ * are matched on the low bytes of the last four characters, so a non-ASCII look-alike can only add a
+ * bit, which costs a detector run, never a miss).
+ */
+function scanFeatures(text: string): number {
+  let digits = 0;
+  let bits = 0;
+  let last = 0;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57 && ++count >= limit) return count;
+    if (c <= 58) {
+      if (c >= 48) {
+        if (c === 58) bits |= F_COLON;
+        else digits += 1;
+      } else if (c === 47 && (last & 0xff) === 0x2f) bits |= F_SLASHES; // '/' then '/'
+    } else if (c === 64) bits |= F_AT;
+    else if (c === 74 && (last & 0xffff) === 0x6579) bits |= F_EYJ; // 'e' 'y' then 'J'
+    else if (c === 114 && last === 0x65617265) bits |= F_EARER; // 'e' 'a' 'r' 'e' then 'r'
+    last = (last << 8) | (c & 0xff);
   }
-  return count;
+  scannedDigits = digits;
+  return bits;
 }
 
 function mergeOverlaps(matches: PiiMatch[]): PiiMatch[] {
