@@ -13,7 +13,7 @@ import { AUDIT_MIGRATIONS } from './audit-schema.migration';
 import type { MariaDbStorageOptions, PostgresStorageOptions, SqliteStorageOptions } from './audit-storage.options';
 import { AuditEntitiesMissingError, AuditSchemaMissingError } from './audit-store.errors';
 import { auditDataSourceOptions, createAuditStore } from './create-audit-store';
-import type { TypeOrmAuditStore } from './typeorm-audit.store';
+import { TypeOrmAuditStore } from './typeorm-audit.store';
 
 type OwnedStorage = (SqliteStorageOptions | PostgresStorageOptions | MariaDbStorageOptions) & { install?: boolean };
 
@@ -375,6 +375,80 @@ describe('TypeOrmAuditStore on postgres with a schema', () => {
       expect(row?.n).toBe(3);
       await expect(store.dataSource.query(`TRUNCATE "audit trail".audit_log`)).rejects.toThrow(/append-only/);
       expect(await inspectAuditSchema(store.dataSource)).toEqual({ table: true, checkpointTables: true, appendOnly: true, unguarded: [] });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('TypeOrmAuditStore on postgres: one statement per append, prepared when the size recurs', () => {
+  let db: TempPostgresDatabase;
+  beforeAll(async () => {
+    db = await createTempPostgresDatabase();
+  });
+  afterAll(() => db.drop());
+
+  /** A store on a one-connection pool, so the connection's prepared statements can be listed. */
+  function storeOn(prepareInserts?: boolean): TypeOrmAuditStore {
+    const options = auditDataSourceOptions({ type: 'postgres', url: db.url });
+    return new TypeOrmAuditStore(new DataSource({ ...options, extra: { max: 1 } } as typeof options), {
+      ownsDataSource: true,
+      ...(prepareInserts === undefined ? {} : { prepareInserts }),
+    });
+  }
+
+  async function prepared(store: TypeOrmAuditStore): Promise<string[]> {
+    const rows = (await store.dataSource.query(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'sealed_audit_insert_%' ORDER BY name`)) as Array<{ name: string }>;
+    return rows.map((row) => row.name);
+  }
+
+  it('prepares recurring sizes only (at most 4), stores every row, and still reports a lost race', async () => {
+    const store = storeOn();
+    try {
+      const chainId = 'prepared';
+      const { entries, head } = sealChain(chainId, 6 * 3 + (1 + 2 + 4 + 5 + 6 + 7 + 8));
+      let at = 0;
+      const take = async (count: number) => {
+        await store.append(entries.slice(at, at + count));
+        at += count;
+      };
+      for (let i = 0; i < 6; i += 1) await take(3);
+      expect(await prepared(store)).toEqual([expect.stringMatching(/^sealed_audit_insert_3_[0-9a-f]{16}$/)]);
+      // Odd sizes seen once are not worth a prepared statement each.
+      for (const count of [1, 2, 4, 5, 6, 7, 8]) await take(count);
+      expect(await prepared(store)).toHaveLength(1);
+      expect(at).toBe(entries.length);
+      expect(await store.readHead(chainId)).toEqual(head);
+
+      const stored: SealedEntry[] = [];
+      for await (const entry of store.read({ chainId })) stored.push(entry);
+      expect(stored).toEqual(entries);
+      expect(await verifyChains(stored)).toMatchObject({ ok: true, entries: entries.length });
+
+      // A 3-row append through the prepared statement that collides: nothing of it is written.
+      const rival = sealChain(chainId, 3, { after: { chainId, seq: entries.length - 1, hash: entries[entries.length - 2]!.hash } });
+      const error = await store.append(rival.entries).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ChainConflictError);
+      expect(await store.readHead(chainId)).toEqual(head);
+
+      // Many recurring sizes: the prepared ones stay bounded.
+      for (const count of [9, 10, 11, 12, 13, 14]) {
+        const more = sealChain(`sizes-${count}`, count * 5);
+        for (let i = 0; i < 5; i += 1) await store.append(more.entries.slice(i * count, (i + 1) * count));
+      }
+      expect(await prepared(store)).toHaveLength(4);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('with prepareInserts: false, prepares nothing', async () => {
+    const store = storeOn(false);
+    try {
+      const { entries, head } = sealChain('unprepared', 30);
+      for (let i = 0; i < 30; i += 3) await store.append(entries.slice(i, i + 3));
+      expect(await store.readHead('unprepared')).toEqual(head);
+      expect(await prepared(store)).toEqual([]);
     } finally {
       await store.close();
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
 import type { ChainHead, SealedEntry } from '../core/audit-event';
 import { type AuditReadOptions, type AuditStore, ChainConflictError } from '../core/audit-store.interface';
@@ -31,6 +32,12 @@ export interface TypeOrmAuditStoreOptions {
    * Default `false` (a shared DataSource is left to its owner).
    */
   ownsDataSource?: boolean;
+  /**
+   * PostgreSQL: run the INSERTs of recurring batch sizes as named prepared statements (parsed once
+   * per connection). Default `true`. Set `false` behind a pooler that cannot keep prepared
+   * statements, e.g. PgBouncer in transaction mode before 1.21 or with `max_prepared_statements = 0`.
+   */
+  prepareInserts?: boolean;
 }
 
 /** Filter of {@link TypeOrmAuditStore.findLatest}. */
@@ -59,6 +66,23 @@ const ROWS_PER_INSERT = 500;
  */
 const BYTES_PER_INSERT = 4 * 1024 * 1024;
 
+/** A row count is prepared (PostgreSQL) from its this-many-th use on: full batches, not odd partial ones. */
+const PREPARE_AFTER_USES = 4;
+
+/** Row counts prepared at most per store: bounds what the server keeps per pooled connection. */
+const MAX_PREPARED_COUNTS = 4;
+
+/** A cached multi-row INSERT for one row count. */
+interface InsertStatement {
+  count: number;
+  sql: string;
+  properties: Array<keyof AuditLogEntity>;
+  /** Executions so far, until it is prepared. */
+  uses: number;
+  /** Its prepared-statement name once it is prepared (PostgreSQL). */
+  name?: string;
+}
+
 /**
  * TypeORM 1.x gives better-sqlite3 ONE shared query runner and treats a transaction started while
  * another is open as a nested SAVEPOINT: two concurrent `dataSource.transaction()` calls would
@@ -84,7 +108,9 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
   private readonly ownsDataSource: boolean;
   private initializing: Promise<void> | undefined;
   private dialectValue: AuditSqlDialect | undefined;
-  private readonly insertStatements = new Map<number, { sql: string; properties: Array<keyof AuditLogEntity> }>();
+  private readonly insertStatements = new Map<number, InsertStatement>();
+  private readonly prepareInserts: boolean;
+  private preparedCounts = 0;
   private closed = false;
 
   constructor(
@@ -93,6 +119,7 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
   ) {
     this.install = options.install !== false;
     this.ownsDataSource = options.ownsDataSource === true;
+    this.prepareInserts = options.prepareInserts !== false;
   }
 
   /** The SQL dialect, known after `init()`. */
@@ -134,9 +161,16 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
     let conflict: unknown;
     await this.exclusive(async () => {
       try {
-        await this.dataSource.transaction(async (manager) => {
-          for (const chunk of insertChunks(rows)) await this.insertRows(manager, chunk);
-        });
+        const chunks = insertChunks(rows);
+        if (chunks.length === 1) {
+          // One INSERT statement is atomic on its own (all rows or none, the primary key checked
+          // for each): BEGIN and COMMIT would only add two round trips per batch.
+          await this.insertRows(this.dataSource.manager, chunks[0] as AuditLogEntity[]);
+        } else {
+          await this.dataSource.transaction(async (manager) => {
+            for (const chunk of chunks) await this.insertRows(manager, chunk);
+          });
+        }
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         conflict = error;
@@ -389,15 +423,53 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
     // One parameterized multi-row INSERT, built once per row count: TypeORM's query builder spent
     // more CPU re-deriving the same statement (parameter maps, escaping) than the rest of the
     // writer's work per entry. Every column transformer of the entity is the identity on write.
-    const { sql, properties } = this.insertStatement(rows.length);
+    const statement = this.insertStatement(rows.length);
+    const { sql, properties } = statement;
     const params: unknown[] = new Array<unknown>(rows.length * properties.length);
     let at = 0;
     for (const row of rows) for (const property of properties) params[at++] = row[property];
-    await manager.query(sql, params);
+    const name = this.preparedName(statement);
+    if (name === undefined) {
+      await manager.query(sql, params);
+      return;
+    }
+    // PostgreSQL parses and plans a 1 400-parameter INSERT on every execution unless it is a named
+    // prepared statement: prepared once per connection, it is then only bound and executed. TypeORM's
+    // query() cannot name a statement, so it goes to the driver's connection of the same runner
+    // (the transaction's when there is one).
+    const runner = manager.queryRunner ?? this.dataSource.createQueryRunner();
+    try {
+      const connection = (await runner.connect()) as { query(config: { name: string; text: string; values: unknown[] }): Promise<unknown> };
+      try {
+        await connection.query({ name, text: sql, values: params });
+      } catch (error) {
+        // Shaped like TypeORM's own query errors; the values stay out of it (they are captured data).
+        throw new QueryFailedError(sql, undefined, error as Error);
+      }
+    } finally {
+      if (runner !== manager.queryRunner) await runner.release();
+    }
+  }
+
+  /**
+   * The name under which `statement` runs as a prepared statement, or `undefined` to run it
+   * unprepared. Only on PostgreSQL, and only for a few row counts that recur (full batches): each
+   * prepared 100-row INSERT holds about 300 KiB in every pooled server connection until it
+   * closes, so the odd sizes of partial batches are not worth keeping.
+   */
+  private preparedName(statement: InsertStatement): string | undefined {
+    if (!this.prepareInserts || this.dialectValue !== 'postgres') return undefined;
+    if (statement.name !== undefined) return statement.name;
+    statement.uses += 1;
+    if (statement.uses < PREPARE_AFTER_USES || this.preparedCounts >= MAX_PREPARED_COUNTS) return undefined;
+    this.preparedCounts += 1;
+    // The text in the name: two stores with different tables on one pool never share a name.
+    statement.name = `sealed_audit_insert_${statement.count}_${createHash('sha256').update(statement.sql).digest('hex').slice(0, 16)}`;
+    return statement.name;
   }
 
   /** The INSERT for `count` rows of `audit_log`, in this DataSource's dialect, cached. */
-  private insertStatement(count: number): { sql: string; properties: Array<keyof AuditLogEntity> } {
+  private insertStatement(count: number): InsertStatement {
     let cached = this.insertStatements.get(count);
     if (!cached) {
       const metadata = this.dataSource.getMetadata(AuditLogEntity);
@@ -409,10 +481,13 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
       let n = 0;
       const tuples = Array.from({ length: count }, () => `(${columns.map(() => (postgres ? `$${++n}` : '?')).join(', ')})`);
       cached = {
+        count,
         sql: `INSERT INTO ${table} (${names}) VALUES ${tuples.join(', ')}`,
         properties: columns.map((column) => column.propertyName as keyof AuditLogEntity),
+        uses: 0,
       };
-      if (this.insertStatements.size >= 64) this.insertStatements.clear();
+      // Prepared ones stay: the server keeps them anyway, and there are at most MAX_PREPARED_COUNTS.
+      if (this.insertStatements.size >= 64) for (const [key, value] of this.insertStatements) if (value.name === undefined) this.insertStatements.delete(key);
       this.insertStatements.set(count, cached);
     }
     return cached;
@@ -475,21 +550,23 @@ export class TypeOrmAuditStore implements AuditStore, CheckpointStore {
 }
 
 /** `rows` cut into INSERT statements of at most {@link ROWS_PER_INSERT} rows and about {@link BYTES_PER_INSERT}. */
-function* insertChunks(rows: AuditLogEntity[]): Iterable<AuditLogEntity[]> {
+function insertChunks(rows: AuditLogEntity[]): AuditLogEntity[][] {
+  const chunks: AuditLogEntity[][] = [];
   let chunk: AuditLogEntity[] = [];
   let bytes = 0;
   for (const row of rows) {
     // UTF-16 length ≤ UTF-8 bytes ≤ 3 × it; the fixed part covers the other columns.
     const size = 3 * row.payload.length + 2048;
     if (chunk.length > 0 && (chunk.length >= ROWS_PER_INSERT || bytes + size > BYTES_PER_INSERT)) {
-      yield chunk;
+      chunks.push(chunk);
       chunk = [];
       bytes = 0;
     }
     chunk.push(row);
     bytes += size;
   }
-  if (chunk.length > 0) yield chunk;
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 /**
