@@ -127,6 +127,16 @@ interface QueuedEvent {
   dead?: boolean;
 }
 
+/** A batch sealed ahead, while the batch before it was being committed (see `presealNext`). */
+interface Presealed {
+  /** The head it was sealed after: reusable only while the writer's head still equals it. */
+  start: ChainHead | null;
+  items: QueuedEvent[];
+  sealed: SealedEntry[];
+  head: ChainHead | null;
+  index: number[];
+}
+
 interface ReplayState {
   /** Head of the chain as stored after the last replayed chunk. */
   head: ChainHead | null;
@@ -163,6 +173,9 @@ export class AuditWriter {
   /** Waiters of entries spooled while the store was up (a replay in progress), by seq in the own spool file. */
   private readonly spoolWaiters = new Map<number, Waiter>();
   private head: ChainHead | null | undefined;
+  /** Events at the front of the queue that an append (or a spool write) in progress holds. */
+  private inFlight = 0;
+  private presealed: Presealed | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
   private running: Promise<void> | undefined;
@@ -321,12 +334,19 @@ export class AuditWriter {
       return false;
     }
     if (this.queue.length >= this.maxQueue) {
-      const oldest = this.queue.shift();
+      // The oldest event that no write in progress holds: those may be committed already, and the
+      // write takes them off the front of the queue by count when it completes.
+      const oldest = this.inFlight < this.queue.length ? this.queue.splice(this.inFlight, 1)[0] : item;
       this.counters.dropped += 1;
-      if (oldest) this.settle(oldest, new AuditUnavailableError('the audit queue is full'));
       if (this.counters.dropped === 1 || this.counters.dropped % 1000 === 0) {
         this.logger.error(`audit queue full (${this.maxQueue}); ${this.counters.dropped} event(s) dropped so far`);
       }
+      if (oldest) {
+        // A batch sealed ahead that holds it is no longer the front of the queue: never reused.
+        oldest.dead = true;
+        this.settle(oldest, new AuditUnavailableError('the audit queue is full'));
+      }
+      if (oldest === item) return false;
     }
     this.queue.push(item);
     if (this.queue.length >= this.batchSize) this.scheduleIn(0);
@@ -411,15 +431,32 @@ export class AuditWriter {
     if (this.queue.length > 0) this.scheduleIn(this.maxDelayMs);
   }
 
-  /** Writes the first `batch.length` queued events. Returns false when the store failed. */
+  /**
+   * Writes the first `batch.length` queued events. Returns false when the store failed.
+   *
+   * Pipelined: while the database commits this batch, the next one is redacted and sealed after
+   * this batch's head (CPU here while the I/O is there). It is only SENT once this one has
+   * committed, so commits stay in chain order and a chain never gets an entry after one that is
+   * not stored; if this batch fails (lost race, outage), the head moves elsewhere and the batch
+   * sealed ahead no longer matches it, so it is sealed again (see `sealBatch`).
+   */
   private async writeBatch(batch: QueuedEvent[]): Promise<boolean> {
+    this.inFlight = batch.length;
+    try {
+      return await this.writeBatchNow(batch);
+    } finally {
+      this.inFlight = 0;
+    }
+  }
+
+  private async writeBatchNow(batch: QueuedEvent[]): Promise<boolean> {
     for (let attempt = 0; ; attempt += 1) {
       let sealed: SealedEntry[];
       let head: ChainHead | null;
       let index: number[];
       try {
         if (this.head === undefined) this.head = await this.store.readHead(this.chainId);
-        ({ sealed, head, index } = this.seal(batch, this.head));
+        ({ sealed, head, index } = this.sealBatch(batch, this.head));
       } catch (error) {
         this.failed(error);
         this.rejectBatch(batch, error);
@@ -427,7 +464,17 @@ export class AuditWriter {
       }
       const started = performance.now();
       try {
-        if (sealed.length > 0) await this.store.append(sealed);
+        if (sealed.length > 0) {
+          const appending = this.store.append(sealed);
+          const cancelAhead = this.presealNext(batch.length, head);
+          try {
+            await appending;
+          } finally {
+            // Not started yet (an in-process store answers before it; fake timers never run it):
+            // the next batch is simply sealed when its turn comes.
+            cancelAhead();
+          }
+        }
       } catch (error) {
         if (error instanceof ChainConflictError && attempt < MAX_CONFLICT_RETRIES) {
           // Another writer shares this chain: continue from the new head instead of forking.
@@ -454,11 +501,60 @@ export class AuditWriter {
     }
   }
 
+  /**
+   * Seals the events queued after the first `offset` ones (at most a batch) after `start`, once
+   * the append just started has had the chance to go out (`setImmediate`: the driver writes the
+   * query in the microtasks before it; the database's answer comes in a later turn of the loop).
+   * Only a cache: `sealBatch` takes it when it still applies. Returns a cancel function.
+   */
+  private presealNext(offset: number, start: ChainHead | null): () => void {
+    const items = this.queue.slice(offset, offset + this.batchSize);
+    if (items.length === 0) return () => undefined;
+    const immediate = setImmediate(() => {
+      try {
+        this.presealed = { start, items, ...this.seal(items, start) };
+      } catch {
+        // Never from a timer: the batch is sealed again in its turn, where a failure is handled.
+      }
+    });
+    return () => clearImmediate(immediate);
+  }
+
+  /**
+   * `seal(batch, start)`, reusing what `presealNext` sealed when it was sealed after a head equal
+   * to `start` for events that are still the front of `batch` (sealing is deterministic: same
+   * events after the same head give the same entries). Events queued since are sealed after it.
+   */
+  private sealBatch(batch: QueuedEvent[], start: ChainHead | null): { sealed: SealedEntry[]; head: ChainHead | null; index: number[] } {
+    const ahead = this.presealed;
+    this.presealed = undefined;
+    if (!ahead || !sameHead(ahead.start, start) || ahead.items.length > batch.length) return this.seal(batch, start);
+    for (let i = 0; i < ahead.items.length; i += 1) {
+      const item = ahead.items[i] as QueuedEvent;
+      // Same events by identity; one dropped since (queue full) no longer matches and all is sealed again.
+      if (batch[i] !== item || (item.dead && ahead.index[i] !== -1)) return this.seal(batch, start);
+    }
+    if (ahead.items.length === batch.length) return ahead;
+    const rest = this.seal(batch.slice(ahead.items.length), ahead.head);
+    const shift = ahead.sealed.length;
+    return {
+      sealed: ahead.sealed.concat(rest.sealed),
+      head: rest.head,
+      index: ahead.index.concat(rest.index.map((at) => (at < 0 ? at : at + shift))),
+    };
+  }
+
   /** Seals a batch and writes it to the spool (store down, or a replay in progress). False if nothing could be done. */
   private async spoolBatch(batch: QueuedEvent[], storeDown: boolean): Promise<boolean> {
     if (!this.spool || this.head === undefined) return false;
-    const { sealed, index } = this.seal(batch, this.head);
-    return this.toSpool(batch, sealed, index, storeDown ? new Error(this.counters.lastError ?? 'the store is unreachable') : undefined);
+    // A batch sealed ahead of a failed append continues the spooled chain exactly as well.
+    const { sealed, index } = this.sealBatch(batch, this.head);
+    this.inFlight = batch.length;
+    try {
+      return await this.toSpool(batch, sealed, index, storeDown ? new Error(this.counters.lastError ?? 'the store is unreachable') : undefined);
+    } finally {
+      this.inFlight = 0;
+    }
   }
 
   /**
@@ -706,6 +802,10 @@ export class AuditWriter {
 
 function headOf(entry: SealedEntry): ChainHead {
   return { chainId: entry.chainId, seq: entry.seq, hash: entry.hash };
+}
+
+function sameHead(a: ChainHead | null, b: ChainHead | null): boolean {
+  return a === b || (a !== null && b !== null && a.seq === b.seq && a.hash === b.hash && a.chainId === b.chainId);
 }
 
 function links(entry: SealedEntry, head: ChainHead | null): boolean {
