@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     const report = await runStoreBench({
       entries: quick ? 5_000 : 20_000,
       batchSize: 100,
-      rounds: quick ? 1 : 3,
+      rounds: quick ? 2 : 5,
       pgAdminUrl: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     });
     console.log(`\n${report}`);
