@@ -6,6 +6,7 @@ import { readAnchorFile } from '../core/checkpoint/anchor-sink';
 import { verifyTrail } from '../core/verify/trail-verifier';
 import type { ChainReport, VerificationReport } from '../core/verify/verification-report';
 import { inspectAuditSchema } from '../typeorm/audit-schema';
+import { openTrailSnapshot } from '../typeorm/audit-trail-snapshot';
 import { type DatabaseCliOptions, describeDatabase, openStore } from './cli-database';
 import { type CliIo, CliUsageError, EXIT_OK, EXIT_TAMPERED } from './cli-io';
 import { collect, readPublicKeys } from './cli-keys';
@@ -49,14 +50,18 @@ export function registerVerifyCommand(program: Command, io: CliIo, setExitCode: 
           bar.start(await store.countEntries(), 0);
         }
         const progressBar = bar;
-        const report = await verifyTrail(
-          { entries: store.read(), checkpoints: store.readCheckpoints(), storedKeys: await store.readSigningKeys() },
-          {
+        // Entries, checkpoints and keys from one consistent snapshot (PostgreSQL), streamed raw.
+        const snapshot = await openTrailSnapshot(store);
+        let report: VerificationReport;
+        try {
+          report = await verifyTrail(snapshot, {
             ...(publicKeys ? { publicKeys } : {}),
             ...(anchorFile ? { anchor: readAnchorFile(anchorFile) } : {}),
             ...(progressBar ? { onProgress: (n: number) => progressBar.update(n), progressEvery: 1000 } : {}),
-          },
-        );
+          });
+        } finally {
+          await snapshot.close();
+        }
         bar?.stop();
         bar = undefined;
         for (const warning of report.warnings) io.err(`warning: ${warning}`);

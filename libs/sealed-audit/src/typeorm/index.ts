@@ -39,3 +39,4 @@ export {
   type AuditEntryQuery,
   type TypeOrmAuditStoreOptions,
 } from './typeorm-audit.store';
+export { DEFAULT_SNAPSHOT_BATCH_SIZE, openTrailSnapshot, type TrailSnapshot, type TrailSnapshotOptions } from './audit-trail-snapshot';

@@ -167,3 +167,21 @@ describe('internal arithmetic', () => {
     expect(popCount(Number.MAX_SAFE_INTEGER)).toBe(53);
   });
 });
+
+describe('MerkleTreeBuilder.appendEntryHash / rootHex', () => {
+  it('builds the same tree as append(merkleLeafHash(Buffer.from(hex, "hex"))), for any string', () => {
+    const inputs = [
+      ...Array.from({ length: 37 }, (_, i) => Buffer.from(randomHash(seededRandom(i))).toString('hex')),
+      'ABCDEF'.repeat(10) + 'abcd', 'zz'.repeat(32), 'ab', '', '0'.repeat(66), 'g'.repeat(64),
+    ];
+    const fast = new MerkleTreeBuilder();
+    const slow = new MerkleTreeBuilder();
+    for (const input of inputs) {
+      fast.appendEntryHash(input);
+      slow.append(merkleLeafHash(Buffer.from(input, 'hex')));
+      expect(fast.rootHex()).toBe(hex(slow.root()));
+      expect(fast.state()).toEqual(slow.state());
+    }
+    expect(new MerkleTreeBuilder(fast.state()).rootHex()).toBe(fast.rootHex());
+  });
+});

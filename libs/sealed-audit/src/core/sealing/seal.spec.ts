@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEntry, ChainHead } from '../audit-event';
 import { canonicalize } from './canonical-json';
-import { ENTRY_HASH_TAG, GENESIS_HASH, computeEntryHash, hashedForm, sealEntry } from './seal';
+import { ENTRY_HASH_TAG, GENESIS_HASH, STORED_PAYLOAD_TEXT, canonicalStoredPayload, computeEntryHash, computeStoredEntryHash, hashedForm, sealEntry } from './seal';
 
 /** A double from its IEEE-754 bit pattern, as RFC 8785 Appendix B lists them. */
 function fromBits(hex: string): number {
@@ -224,5 +224,42 @@ describe('sealEntry / computeEntryHash', () => {
     const { sealed } = sealEntry({ ...baseEntry(), payload: { n: 0.1 + 0.2, big: 1e21, small: 1e-7, text: 'ü\u0001' } }, null);
     const roundTripped = JSON.parse(JSON.stringify(sealed)) as typeof sealed;
     expect(computeEntryHash(roundTripped, roundTripped.prevHash)).toBe(sealed.hash);
+  });
+});
+
+describe('computeEntryHash (one-shot over a reused buffer) and computeStoredEntryHash', () => {
+  const reference = (entry: AuditEntry, prevHash: string): string =>
+    createHash('sha256').update(ENTRY_HASH_TAG).update(Buffer.from(prevHash, 'hex')).update(canonicalize(hashedForm(entry)), 'utf8').digest('hex');
+  const base: AuditEntry = {
+    v: 1, chainId: 'c', seq: 3, ts: '2025-01-02T03:04:05.678Z', action: 'a', outcome: 'success',
+    actorId: null, actorType: null, resource: null, subjectId: null, requestId: null, payload: { k: 'v' },
+  };
+
+  it('hashes exactly the bytes createHash().update(tag).update(Buffer.from(prev, "hex")).update(canonical) hashes', () => {
+    const prevs = [GENESIS_HASH, randomBytes(32).toString('hex'), 'abc', 'zz', '', 'ABCD', `${randomBytes(40).toString('hex')}`, 'ab cd'];
+    const payloads: AuditEntry['payload'][] = [{}, { k: 'v' }, { big: 'x'.repeat(100_000), u: '😀é\u0000' }, { s: 'y'.repeat(5000) }, { k: 'w' }];
+    for (const prevHash of prevs) {
+      for (const payload of payloads) {
+        const entry = { ...base, payload };
+        expect(computeEntryHash(entry, prevHash)).toBe(reference(entry, prevHash));
+      }
+    }
+  });
+
+  it('computeStoredEntryHash: the same hash from a canonical stored payload, and the general path otherwise', () => {
+    const stored = (entry: AuditEntry, text: string) => Object.assign({ ...entry }, { [STORED_PAYLOAD_TEXT]: text });
+    const entry = { ...base, payload: { b: [1, 2], a: 'x' } };
+    const canonical = canonicalize(entry.payload);
+    const expected = reference(entry, GENESIS_HASH);
+    const withCanonical = stored(entry, canonical);
+    expect(canonicalStoredPayload(withCanonical)).toBe(canonical);
+    expect(computeStoredEntryHash(withCanonical, GENESIS_HASH, canonicalStoredPayload(withCanonical))).toBe(expected);
+    // Re-spaced stored text: not provably canonical, hashed by re-serializing the parsed payload.
+    const spaced = stored(entry, JSON.stringify(entry.payload, null, 1));
+    expect(canonicalStoredPayload(spaced)).toBeUndefined();
+    expect(computeStoredEntryHash(spaced, GENESIS_HASH, canonicalStoredPayload(spaced))).toBe(expected);
+    // A malformed header never takes the template.
+    const malformed = { ...withCanonical, seq: 1.5 };
+    expect(computeStoredEntryHash(malformed, GENESIS_HASH, canonical)).toBe(reference(malformed, GENESIS_HASH));
   });
 });

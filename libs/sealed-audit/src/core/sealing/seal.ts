@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import type { AuditEntry, ChainHead, SealedEntry } from '../audit-event';
-import { canonicalize } from './canonical-json';
+import { canonicalize, isCanonicalJsonObject } from './canonical-json';
 
 /**
  * Domain separation tag: an entry hash can never be confused with a hash computed for another
@@ -40,6 +40,18 @@ export const PAYLOAD_TEXT: unique symbol = Symbol('sealed-audit:payload-text');
 export type WithPayloadText = { [PAYLOAD_TEXT]?: string };
 
 /**
+ * On an entry read back from a store: the payload column's text exactly as stored, which
+ * `payload` was parsed from. Unlike {@link PAYLOAD_TEXT} nothing vouches that it is canonical: a
+ * verifier hashes these bytes directly only after checking that they are the canonical form
+ * (`isCanonicalJsonObject`), so the hash is the one a re-serialization of `payload` would give,
+ * without the re-serialization. Set by the store readers; never part of the hashed form or of JSON.
+ */
+export const STORED_PAYLOAD_TEXT: unique symbol = Symbol('sealed-audit:stored-payload-text');
+
+/** An entry that may carry its stored payload text (see {@link STORED_PAYLOAD_TEXT}). */
+export type WithStoredPayloadText = { [STORED_PAYLOAD_TEXT]?: string };
+
+/**
  * RFC 8785 canonical JSON of an entry's hashed form. The top-level keys are fixed, so they are
  * written in their canonical order directly and only the payload goes through the general
  * canonicalizer (or comes ready as `payloadText`): the result is byte-identical to
@@ -48,7 +60,11 @@ export type WithPayloadText = { [PAYLOAD_TEXT]?: string };
  */
 export function canonicalEntry(entry: AuditEntry, payloadText?: string): string {
   if (!hasPlainFields(entry)) return canonicalize(hashedForm(entry));
-  const payload = payloadText ?? canonicalize(entry.payload);
+  return canonicalTemplate(entry, payloadText ?? canonicalize(entry.payload));
+}
+
+/** The canonical form of an entry whose header fields are plain, with `payload` already canonical. */
+function canonicalTemplate(entry: AuditEntry, payload: string): string {
   return (
     `{"action":${JSON.stringify(entry.action)},"actorId":${nullable(entry.actorId)},"actorType":${nullable(entry.actorType)}` +
     `,"chainId":${JSON.stringify(entry.chainId)},"outcome":${JSON.stringify(entry.outcome)},"payload":${payload}` +
@@ -62,6 +78,11 @@ function nullable(value: string | null): string {
 }
 
 function hasPlainFields(entry: AuditEntry): boolean {
+  return hasPlainHeader(entry) && entry.payload !== null && typeof entry.payload === 'object';
+}
+
+/** Every hashed field but the payload has its expected type. */
+function hasPlainHeader(entry: AuditEntry): boolean {
   return (
     typeof entry.action === 'string' &&
     typeof entry.chainId === 'string' &&
@@ -73,19 +94,60 @@ function hasPlainFields(entry: AuditEntry): boolean {
     (entry.actorType === null || typeof entry.actorType === 'string') &&
     (entry.requestId === null || typeof entry.requestId === 'string') &&
     (entry.resource === null || typeof entry.resource === 'string') &&
-    (entry.subjectId === null || typeof entry.subjectId === 'string') &&
-    entry.payload !== null &&
-    typeof entry.payload === 'object'
+    (entry.subjectId === null || typeof entry.subjectId === 'string')
   );
 }
 
 /** `SHA-256(tag ‖ prev_hash ‖ canonical(entry))`, hex. `prevHash` is hex of 32 bytes. */
 export function computeEntryHash(entry: AuditEntry, prevHash: string, payloadText?: string): string {
-  return createHash('sha256')
-    .update(ENTRY_HASH_TAG)
-    .update(Buffer.from(prevHash, 'hex'))
-    .update(canonicalEntry(entry, payloadText), 'utf8')
-    .digest('hex');
+  return hashEntryMessage(prevHash, canonicalEntry(entry, payloadText));
+}
+
+/**
+ * The stored payload text of an entry read back from a store ({@link STORED_PAYLOAD_TEXT}) when it
+ * is provably the canonical form of a JSON object (`isCanonicalJsonObject`), else `undefined`.
+ */
+export function canonicalStoredPayload(entry: object): string | undefined {
+  const stored = (entry as WithStoredPayloadText)[STORED_PAYLOAD_TEXT];
+  return typeof stored === 'string' && isCanonicalJsonObject(stored) ? stored : undefined;
+}
+
+/**
+ * `computeEntryHash(entry, prevHash)` for an entry read back from a store, given
+ * `canonicalStoredPayload(entry)`: with a canonical stored payload it hashes those bytes and never
+ * reads `entry.payload` (a store may parse it lazily); they are byte for byte what re-serializing
+ * the payload parsed from them gives, so the hash is the same. Otherwise it re-serializes as always.
+ */
+export function computeStoredEntryHash(entry: AuditEntry, prevHash: string, canonicalPayload: string | undefined): string {
+  if (canonicalPayload !== undefined && hasPlainHeader(entry)) return hashEntryMessage(prevHash, canonicalTemplate(entry, canonicalPayload));
+  return computeEntryHash(entry, prevHash);
+}
+
+const TAG_LENGTH = ENTRY_HASH_TAG.length;
+/** Messages up to this size are assembled in one reused buffer; larger ones get their own. */
+const SCRATCH_LIMIT = 64 * 1024;
+let scratch = Buffer.alloc(4096);
+ENTRY_HASH_TAG.copy(scratch);
+
+/**
+ * `SHA-256(tag ‖ bytes of hex prevHash ‖ UTF-8 of canonical)` in one native call over one buffer:
+ * the message is written into a reused buffer and hashed with `crypto.hash`, which costs about a
+ * third of `createHash().update()×3.digest()` for entry-sized input (that per-call overhead, not
+ * the SHA-256 rounds, dominates at a few hundred bytes). The bytes are exactly those of
+ * `Buffer.from(prevHash, 'hex')`, including its truncation at the first invalid digit.
+ */
+function hashEntryMessage(prevHash: string, canonical: string): string {
+  if (typeof prevHash !== 'string') throw new TypeError('prevHash must be a hex string');
+  const most = TAG_LENGTH + (prevHash.length >>> 1) + canonical.length * 3;
+  let target = scratch;
+  if (most > scratch.length) {
+    target = Buffer.alloc(most);
+    ENTRY_HASH_TAG.copy(target);
+    if (most <= SCRATCH_LIMIT) scratch = target;
+  }
+  const prevBytes = prevHash.length > 0 ? target.write(prevHash, TAG_LENGTH, 'hex') : 0;
+  const end = TAG_LENGTH + prevBytes + target.write(canonical, TAG_LENGTH + prevBytes, 'utf8');
+  return oneShotHash('sha256', target.subarray(0, end), 'hex');
 }
 
 /**

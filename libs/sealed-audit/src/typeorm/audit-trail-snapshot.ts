@@ -1,0 +1,299 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { AuditOutcome, JsonObject, SealedEntry } from '../core/audit-event';
+import type { StoredCheckpoint, StoredSigningKey } from '../core/checkpoint/checkpoint-store.interface';
+import { STORED_PAYLOAD_TEXT, type WithStoredPayloadText } from '../core/sealing/seal';
+import type { TrailSource } from '../core/verify/trail-verifier';
+import { AuditCheckpointEntity, AuditSigningKeyEntity } from './audit-checkpoint.entity';
+import { AuditLogEntity } from './audit-log.entity';
+import type { TypeOrmAuditStore } from './typeorm-audit.store';
+
+/** Options of {@link openTrailSnapshot}. */
+export interface TrailSnapshotOptions {
+  /**
+   * Entries fetched per round trip on PostgreSQL (two batches are held at most: the one being
+   * verified and the next, already requested). Default 2000.
+   */
+  batchSize?: number;
+}
+
+/** Everything a verification reads, from one consistent view of the database. Close it after use. */
+export interface TrailSnapshot extends TrailSource {
+  entries: AsyncIterable<SealedEntry>;
+  checkpoints: AsyncIterable<StoredCheckpoint>;
+  storedKeys: readonly StoredSigningKey[];
+  /** Ends the read transaction and returns its connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Default of {@link TrailSnapshotOptions.batchSize}. */
+export const DEFAULT_SNAPSHOT_BATCH_SIZE = 2000;
+
+/**
+ * Opens what `verifyTrail` reads. On PostgreSQL: one `REPEATABLE READ, READ ONLY` transaction on
+ * one connection, with server-side cursors over `audit_log` and `audit_checkpoint` ordered by
+ * `(chain_id, seq)` and the signing keys, all from the same snapshot: entries, checkpoints and
+ * keys agree with each other even while writers and the checkpointer keep appending (a checkpoint
+ * signed during a long verification is never seen without its entries, which would read as a
+ * cut-off tail). Rows come through the driver with the verifier's columns only, as text (no
+ * entity hydration, no per-row type parsing), and the next batch is requested before the current
+ * one is verified, so the database works while the verifier hashes. Memory stays flat: at most
+ * two batches of entries are held.
+ *
+ * Each entry carries its stored payload text ({@link STORED_PAYLOAD_TEXT}), which the verifier
+ * hashes directly when it is canonical instead of re-serializing the parsed payload.
+ *
+ * On SQLite and MariaDB it is the store's own paginated readers (`read()`, `readCheckpoints()`).
+ *
+ * @example
+ * const snapshot = await openTrailSnapshot(store);
+ * try {
+ *   const report = await verifyTrail(snapshot, { publicKeys });
+ * } finally {
+ *   await snapshot.close();
+ * }
+ */
+export async function openTrailSnapshot(store: TypeOrmAuditStore, options: TrailSnapshotOptions = {}): Promise<TrailSnapshot> {
+  const batchSize = options.batchSize ?? DEFAULT_SNAPSHOT_BATCH_SIZE;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+  await store.init();
+  if (store.dialect !== 'postgres') {
+    return { entries: store.read(), checkpoints: store.readCheckpoints(), storedKeys: await store.readSigningKeys(), close: async () => undefined };
+  }
+  return openPostgresSnapshot(store.dataSource, batchSize);
+}
+
+/** The part of a `pg` client used here. */
+interface PgClient {
+  query(config: { text: string; values?: unknown[]; rowMode?: 'array'; types?: PgTypes }): Promise<{ rows: unknown[] }>;
+}
+interface PgTypes {
+  getTypeParser(oid: number, format?: string): (value: string) => unknown;
+}
+
+/** Every column as the text PostgreSQL sends: the verifier converts the few it needs itself. */
+const TEXT_COLUMNS: PgTypes = { getTypeParser: () => (value: string) => value };
+
+const ENTRIES_CURSOR = 'sealed_audit_verify_entries';
+const CHECKPOINTS_CURSOR = 'sealed_audit_verify_checkpoints';
+const CHECKPOINT_BATCH_SIZE = 500;
+
+/**
+ * The `audit_log` columns in the order {@link entryFromRow} reads them. `ts` (timestamptz(3)) is
+ * formatted by the server exactly as `Date#toISOString()` would, independent of the session's
+ * TimeZone and DateStyle; outside years 1..9999, where the two formats part, as epoch milliseconds.
+ */
+const ENTRY_COLUMNS =
+  "chain_id, seq, v, CASE WHEN ts >= '0001-01-01T00:00:00Z' AND ts < '10000-01-01T00:00:00Z' " +
+  "THEN to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') " +
+  "ELSE ((extract(epoch FROM date_trunc('milliseconds', ts)) * 1000)::bigint)::text END, action, outcome, " +
+  'actor_id, actor_type, resource, subject_id, request_id, payload, prev_hash, hash';
+
+async function openPostgresSnapshot(dataSource: DataSource, batchSize: number): Promise<TrailSnapshot> {
+  const runner: QueryRunner = dataSource.createQueryRunner();
+  const client = (await runner.connect()) as PgClient;
+  let closed = false;
+  let inTransaction = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    try {
+      // Read-only: nothing to keep. Closes the cursors with the transaction.
+      if (inTransaction) await client.query({ text: 'ROLLBACK' });
+    } finally {
+      await runner.release();
+    }
+  };
+  try {
+    await client.query({ text: 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' });
+    inTransaction = true;
+    const log = tablePath(dataSource, AuditLogEntity);
+    await client.query({ text: `DECLARE ${ENTRIES_CURSOR} NO SCROLL CURSOR FOR SELECT ${ENTRY_COLUMNS} FROM ${log} ORDER BY chain_id, seq` });
+    let checkpoints: AsyncIterable<StoredCheckpoint> = emptyIterable();
+    let storedKeys: StoredSigningKey[] = [];
+    if (dataSource.hasMetadata(AuditCheckpointEntity) && dataSource.hasMetadata(AuditSigningKeyEntity)) {
+      const checkpointTable = tablePath(dataSource, AuditCheckpointEntity);
+      const keyTable = tablePath(dataSource, AuditSigningKeyEntity);
+      const { rows } = await client.query({ text: 'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS present', values: [checkpointTable, keyTable] });
+      if ((rows[0] as { present?: boolean } | undefined)?.present === true) {
+        await client.query({ text: `DECLARE ${CHECKPOINTS_CURSOR} NO SCROLL CURSOR FOR SELECT * FROM ${checkpointTable} ORDER BY chain_id, seq` });
+        checkpoints = fetchAll(client, CHECKPOINTS_CURSOR, CHECKPOINT_BATCH_SIZE, undefined, checkpointFromRow);
+        const keys = await client.query({ text: `SELECT key_id, algorithm, public_key, created_at FROM ${keyTable} ORDER BY created_at ASC, key_id ASC` });
+        storedKeys = (keys.rows as KeyRow[]).map(keyFromRow);
+      }
+    }
+    return { entries: fetchAll(client, ENTRIES_CURSOR, batchSize, TEXT_COLUMNS, entryFromRow), checkpoints, storedKeys, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Batches of `FETCH FORWARD size` from a cursor. The next batch is requested as soon as one
+ * arrives, before its rows are handed on, so the server produces it while they are consumed.
+ */
+async function* fetchAll<R, T>(client: PgClient, cursor: string, size: number, types: PgTypes | undefined, map: (row: R) => T): AsyncIterable<T> {
+  const fetch = (): Promise<{ rows: unknown[] }> => {
+    const pending = client.query({ text: `FETCH FORWARD ${size} FROM ${cursor}`, ...(types ? { rowMode: 'array' as const, types } : {}) });
+    // Awaited below; until then a failure must not count as unhandled if the consumer stops early.
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let next: Promise<{ rows: unknown[] }> | undefined = fetch();
+  while (next) {
+    const rows: unknown[] = (await next).rows;
+    next = rows.length === size ? fetch() : undefined;
+    for (const row of rows) yield map(row as R);
+  }
+}
+
+async function* emptyIterable<T>(): AsyncIterable<T> {
+  // Nothing to read: the checkpoint tables are not installed.
+}
+
+/** `schema.table`, quoted, of an entity in this DataSource. */
+function tablePath(dataSource: DataSource, entity: new () => object): string {
+  const driver = dataSource.driver;
+  return dataSource
+    .getMetadata(entity)
+    .tablePath.split('.')
+    .map((part) => driver.escape(part))
+    .join('.');
+}
+
+type EntryRow = [
+  chainId: string,
+  seq: string,
+  v: string,
+  tsMillis: string,
+  action: string,
+  outcome: string,
+  actorId: string | null,
+  actorType: string | null,
+  resource: string | null,
+  subjectId: string | null,
+  requestId: string | null,
+  payload: string,
+  prevHash: string,
+  hash: string,
+];
+
+/**
+ * A row as a sealed entry, exactly as `fromAuditLogRow` maps the entity; never throws on bad
+ * content. `payload` is an own enumerable accessor that parses the stored text when first read
+ * (spread, `JSON.stringify` and `Object.keys` see it like a plain property): the verifier hashes
+ * a canonical stored payload as text and never needs the object, and parsing it costs more than
+ * hashing the whole entry.
+ */
+function entryFromRow(row: EntryRow): SealedEntry & WithStoredPayloadText {
+  const text = row[11];
+  let parsed = false;
+  let payload: JsonObject | undefined;
+  return {
+    v: Number(row[2]) as SealedEntry['v'],
+    chainId: row[0],
+    seq: Number(row[1]),
+    ts: isoTimestamp(row[3]),
+    action: row[4],
+    outcome: row[5] as AuditOutcome,
+    actorId: row[6],
+    actorType: row[7],
+    resource: row[8],
+    subjectId: row[9],
+    requestId: row[10],
+    get payload(): JsonObject {
+      if (!parsed) {
+        payload = parsePayload(text);
+        parsed = true;
+      }
+      return payload as JsonObject;
+    },
+    set payload(value: JsonObject) {
+      // Replaced: the stored text no longer describes it.
+      payload = value;
+      parsed = true;
+      delete (this as WithStoredPayloadText)[STORED_PAYLOAD_TEXT];
+    },
+    prevHash: row[12],
+    hash: row[13],
+    [STORED_PAYLOAD_TEXT]: text,
+  };
+}
+
+/** What `pg` + `Date#toISOString()` give for a timestamptz(3) (see {@link ENTRY_COLUMNS}). */
+function isoTimestamp(text: string): string {
+  if (text.endsWith('Z')) return text;
+  const date = new Date(Number(text));
+  // Outside the Date range: left as it is, so the entry fails its hash instead of aborting the walk.
+  return Number.isNaN(date.getTime()) ? text : date.toISOString();
+}
+
+function parsePayload(text: string): JsonObject {
+  try {
+    return JSON.parse(text) as JsonObject;
+  } catch {
+    // Deliberately not a JSON object: the verifier flags it as malformed.
+    return text as unknown as JsonObject;
+  }
+}
+
+interface CheckpointRow {
+  chain_id: string;
+  seq: string;
+  v: number;
+  ts: Date | string;
+  tree_size: string;
+  root: string;
+  head_hash: string;
+  prev_hash: string;
+  key_id: string;
+  signature: string;
+  hash: string;
+  frontier: string;
+}
+
+/** The same mapping as the store's `readCheckpoints()`. */
+function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
+  let frontier: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(row.frontier);
+    if (Array.isArray(parsed)) frontier = parsed.map(String);
+  } catch {
+    // A damaged frontier only costs the checkpointer a re-read of the chain.
+  }
+  return {
+    v: Number(row.v) as 1,
+    chainId: row.chain_id,
+    seq: Number(row.seq),
+    treeSize: Number(row.tree_size),
+    root: trimHex(row.root),
+    headHash: trimHex(row.head_hash),
+    ts: row.ts instanceof Date ? row.ts.toISOString() : row.ts,
+    prevHash: trimHex(row.prev_hash),
+    keyId: trimHex(row.key_id),
+    hash: trimHex(row.hash),
+    signature: row.signature,
+    frontier,
+  };
+}
+
+interface KeyRow {
+  key_id: string;
+  algorithm: string;
+  public_key: string;
+  created_at: Date | string;
+}
+
+function keyFromRow(row: KeyRow): StoredSigningKey {
+  return {
+    keyId: row.key_id.trim(),
+    algorithm: row.algorithm,
+    publicKey: row.public_key,
+    createdAt: row.created_at instanceof Date ? row.created_at.toISOString() : row.created_at,
+  };
+}
+
+/** char(64) pads with spaces; a hex column never has meaningful spaces. */
+function trimHex(value: string): string {
+  return typeof value === 'string' ? value.trimEnd() : value;
+}
