@@ -6,6 +6,7 @@
  *   sqlite       sealed-audit, async, embedded SQLite
  *   postgres     sealed-audit, async, PostgreSQL (BENCH_PG_URL)
  *   postgres-sync  sealed-audit, sync (the response waits for the commit; group commit), PostgreSQL
+ *   sqlite-nocontext, postgres-nocontext  the same with `requestContext: false` (no AsyncLocalStorage)
  * Prints `listening <port>` when ready.
  */
 import 'reflect-metadata';
@@ -48,7 +49,9 @@ class StatsController {
   }
 }
 
-async function variantImports(variant: string): Promise<DynamicModule[]> {
+async function variantImports(name: string): Promise<DynamicModule[]> {
+  const variant = name.replace(/-nocontext$/, '');
+  const context = name.endsWith('-nocontext') ? { requestContext: false } : {};
   switch (variant) {
     case 'none':
       return [];
@@ -64,6 +67,7 @@ async function variantImports(variant: string): Promise<DynamicModule[]> {
           storage: { type: 'sqlite', database: process.env.BENCH_SQLITE ?? '/tmp/bench-audit.sqlite' },
           chainId: 'bench',
           redaction: { hmacKey: 'bench-key-0123456789abcdef01234567' },
+          ...context,
           // Profiling aid: extra options as JSON, e.g. BENCH_AUDIT_OPTIONS='{"capture":{"headers":false}}'.
           ...(JSON.parse(process.env.BENCH_AUDIT_OPTIONS ?? '{}') as object),
         }),
@@ -76,10 +80,11 @@ async function variantImports(variant: string): Promise<DynamicModule[]> {
           chainId: `bench-${variant}-${process.pid}`,
           redaction: { hmacKey: 'bench-key-0123456789abcdef01234567' },
           durability: variant === 'postgres-sync' ? 'sync' : 'async',
+          ...context,
         }),
       ];
     default:
-      throw new Error(`unknown BENCH_VARIANT "${variant}" (none, pino, sqlite, postgres, postgres-sync)`);
+      throw new Error(`unknown BENCH_VARIANT "${name}" (none, pino, sqlite, postgres, postgres-sync, sqlite-nocontext, postgres-nocontext)`);
   }
 }
 
