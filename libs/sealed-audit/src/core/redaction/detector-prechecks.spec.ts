@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { BUILT_IN_DETECTORS, DetectorSet, type PiiDetector, type PiiMatch } from './detectors';
 
 /**
- * The pre-checks of DetectorSet.find (the one-pass feature scan, `needs`, `minDigits`, the minimum
- * length, the `@` anchor of e-mail addresses, the hyphen-driven UUID filter) only skip work: on any
- * text, `find` must return exactly what running every detector's expression over the whole text
- * returns. This reference does that, with nothing skipped.
+ * The pre-checks and candidate paths of DetectorSet.find (the one-pass scan over the text's Latin-1
+ * bytes, feature bits, digit regions, IBAN starts, the e-mail local part before each `@`, IPv6
+ * colons, `needs`, `minDigits`, the minimum length, the hyphen-driven UUID filter) only skip work:
+ * on any text, `find` must return exactly what running every detector's expression over the whole
+ * text returns. This reference does that, with nothing skipped.
  */
 function everyDetectorEverywhere(text: string, detectors: readonly PiiDetector[]): PiiMatch[] | null {
   const found: PiiMatch[] = [];
@@ -67,9 +68,35 @@ const PIECES = [
   '2025-01-02T03:04:05.678Z', '12:30:00', '00470707-baac-4e8f-94f8-b904015a19fd', '12345678-1234-4123-8123-123456789012', '20250102-0117', 'ORD-20250102-0001',
   ' ', ' ', '\n', '-', '.', '/', '+', '(', ')', '_', '0', '1', '7', '42', '1234', 'A', 'Z', 'e', 'f', 'é', '☃', '𝄞', '\ud83d', 'ĺ//', 'Ÿ',
   'Patient reports headaches', 'receipt number', 'the', 'at',
+  // Birth keywords in any case and spacing, and their look-alikes.
+  'BORN', 'Born on ', 'DoB', 'D.O.B.', 'd.o.b', 'Date  of\tBirth', 'BIRTHDATE', 'b-Day', 'BDAY', 'Geboren AM', 'NÉE LE', 'ne\u00a0le', 'nee  le', 'né le', 'ne', 'le', 'b', 'B', 'ob', 'd.o.',
+  ' 3rd March 1931', ' March 3rd, 1931', ' 19.07.31', ' 1931-7-9', 'Sept. 3 1931', ':', ' - ',
+  // API-key prefixes and near misses.
+  'sk_test_', 'rk_live_0123456789', 'ASIA', 'AKIA', 'AIza', 'xoxp-', 'xox', 'glpat-', 'lpat-', 'github_pat_', 'gho_', 'npm_', '_',
+  // Region edges: separators, digits glued to words, long digit runs, phone starts.
+  '(', '+', '00', '0', '+31 6 123 45', '0031 6 123', '(020) 7946 0958', '+44(0)20 7946 0958', '555.013.8842', '0612345678', '1234567890123456789012', '4111-1111-1111-1111', '378282246310005', '6011 0009 9013 9424',
+  'x4111111111111111', '4111111111111111x', '_4111111111111111', '123-45-6789', '078 05 1120', '1.2.3.4', '01.2.3.4', '255.255.255.255', '9.9.9.9.',
+  // IBAN edges: capitals glued to words, spaced groups, lowercase.
+  'XGB82WEST12345698765432', 'gb82west12345698765432', 'GB82 WEST 1234 5698 7654 3', 'FR1420041010050500013M02606', 'GB', 'DE', '89',
+  // IPv6 edges.
+  'a::1', 'abcd:ef01::2', 'g::1', '::ffff:192.0.2.1', 'fe80::1%eth0', '12:34:56', '1:2:3:4:5:6:7:8', 'beef:', ':beef',
+  // E-mail edges: long local parts, user-info, dots.
+  'a'.repeat(64) + '@example.com', 'a'.repeat(65) + '@example.com', 'x.y+z@sub.example.co.uk', '.@a.bc', 'a@@b.cc', 'a@b.cc@d.ee',
+  // Non-ASCII units whose low byte looks like an ASCII trigger (the scan reads Latin-1 bytes): Ŀŀ (?, @), İ (0), ĺ (:), į (/), Ţ (b), Ŭ (l), Ġ ( ), ī (+), ĭ (-), Į (.), ō (o), ň (n), ū (_).
+  'Ŀ', 'ŀ', 'İ', 'ĺ', 'į', 'Ţ', 'Ŭ', 'Ġ', 'ī', 'ĭ', 'Į', 'ō', 'ň', 'ū', 'İİİİİİİİİİİİİ', '4111İ1111', 'x\u0140y.io',
 ];
 
 const textArb = fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PIECES) }, { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 6 }) }), { maxLength: 14 }).map((parts) => parts.join(''));
+
+/** Digits, separators and trigger characters only: dense regions, adjacent matches, edges. */
+const denseArb = fc
+  .array(fc.constantFrom(...'0123456789012345678901234567890123456789  .-()+/:@_ABGDEbaefx,İĭ'), { maxLength: 48 })
+  .map((chars) => chars.join(''));
+
+/** Long texts: PII of every kind in prose, joined with varied separators (texts of hundreds of characters). */
+const proseArb = fc
+  .array(fc.tuple(fc.constantFrom(...PIECES), fc.constantFrom(' ', ', ', '. ', '\n', '', ' at ', ': ', ' (', ') ', '/', '-', ' on ')), { minLength: 20, maxLength: 60 })
+  .map((parts) => parts.map(([piece, separator]) => piece + separator).join(''));
 
 describe('DetectorSet pre-checks', () => {
   const detectors = BUILT_IN_DETECTORS as readonly PiiDetector[];
@@ -94,6 +121,34 @@ describe('DetectorSet pre-checks', () => {
     );
   });
 
+  it('never change what the built-in detectors find in dense digit and separator runs', () => {
+    fc.assert(
+      fc.property(denseArb, (text) => {
+        expect(set.find(text)).toEqual(everyDetectorEverywhere(text, detectors));
+      }),
+      { numRuns: 5000, seed: 20250108 },
+    );
+  });
+
+  it('never change what the built-in detectors find in long prose', () => {
+    fc.assert(
+      fc.property(proseArb, (text) => {
+        expect(set.find(text)).toEqual(everyDetectorEverywhere(text, detectors));
+      }),
+      { numRuns: 1500, seed: 20250109 },
+    );
+  });
+
+  it('never change what pairs of detectors find (each candidate path next to every other)', () => {
+    const pairs = detectors.flatMap((a, i) => detectors.slice(i + 1).map((b) => [[a, b], new DetectorSet([b, a])] as const));
+    fc.assert(
+      fc.property(proseArb, (text) => {
+        for (const [pair, subset] of pairs) expect(subset.find(text)).toEqual(everyDetectorEverywhere(text, [pair[1], pair[0]]));
+      }),
+      { numRuns: 60, seed: 20250110 },
+    );
+  });
+
   it('never change the result on arbitrary unicode text', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => {
@@ -101,6 +156,31 @@ describe('DetectorSet pre-checks', () => {
       }),
       { numRuns: 2000, seed: 20250107 },
     );
+  });
+
+  it('stay exact with custom detectors next to the built-ins, even one whose validator calls find() again', () => {
+    const inner = new DetectorSet(detectors);
+    const custom: PiiDetector = {
+      kind: 'ward',
+      pattern: /\bW-\d{2,4}\b/g,
+      // Runs the same kind of scan on another text in the middle of find(): the built-ins' candidates must already be used.
+      validate: (match) => inner.find(`call 4111 1111 1111 1111 or ${match}@x.io`) !== null,
+      needs: 'W-',
+    };
+    const mixed = [custom, ...detectors, { kind: 'order', pattern: /ORD-\d{8}/, minDigits: 8 }];
+    const withCustom = new DetectorSet(mixed);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PIECES, 'W-12', 'W-1234', 'ORD-20250102', 'xW-99'), { maxLength: 16 }).map((parts) => parts.join(' ')), (text) => {
+        expect(withCustom.find(text)).toEqual(everyDetectorEverywhere(text, mixed));
+      }),
+      { numRuns: 1500, seed: 20250111 },
+    );
+  });
+
+  it('read texts longer than the scan buffer whole', () => {
+    const long = `${'word '.repeat(2000)}call +44 20 7946 0958 or jane.doe@example.com ${'x'.repeat(5000)} 4111 1111 1111 1111`;
+    expect(set.find(long)).toEqual(everyDetectorEverywhere(long, detectors));
+    expect(set.find(long)?.map((m) => m.kind)).toEqual(['phone', 'email', 'card']);
   });
 
   it('find the shortest changeable texts (`::1`, `//a:@`) and scheme-relative URL credentials', () => {

@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { F_API, F_AT, F_COLON, F_DOB, F_EARER, F_EYJ, F_SLASHES, scanCandidates, scanned } from './detector-candidates';
 
 /**
  * Value detectors: PII inside free text that nobody declared (notes, error messages, paths,
@@ -6,9 +7,14 @@ import { isIPv6 } from 'node:net';
  * validator that rejects look-alikes (Luhn for cards, mod-97 for IBANs, area/group/serial for SSNs,
  * digit counts and date shapes for phone numbers). Only the matched span is replaced.
  *
- * Speed: a text is looked at once for cheap features (length, digit count, `@`, `:`), and only the
- * detectors those features allow run their expression. Every built-in expression is linear (a
- * candidate can only start at a boundary and its quantifiers are bounded).
+ * Speed: a text is read once (detector-candidates.ts) for cheap features and for the places a
+ * built-in detector can match at all: digit regions (cards, SSNs, phone numbers, IPv4), IBAN
+ * starts, the local part before each `@`, IPv6 colons. Those detectors try their own expression
+ * (sticky) only there; the others (URL credentials, JWT, API keys, bearer tokens, birth dates, and
+ * every custom detector) run over the whole text when the scan saw a feature all their matches
+ * contain. Either way the result is exactly that of every expression over the whole text
+ * (property-tested in detector-prechecks.spec.ts). Every built-in expression is linear (a candidate
+ * can only start at a boundary and its quantifiers are bounded).
  */
 export interface PiiDetector {
   /** What a match is: shown in markers (`[REDACTED:<kind>]`), exposure reports and the redaction summary. */
@@ -255,10 +261,23 @@ export const DEFAULT_DETECTORS: readonly PiiDetector[] = BUILT_IN_DETECTORS;
 export class DetectorSet {
   readonly detectors: readonly PiiDetector[];
   private readonly minLength: number;
-  /** Per detector: the feature bit that stands for its `needs` (0: none; -1: an unusual one, looked up with indexOf). */
-  private readonly needBits: readonly number[];
-  /** Whether any detector has a pre-check (else the feature scan is skipped). */
+  /**
+   * Per detector run over the whole text: the feature bit it needs (0: none; -1: an unusual `needs`,
+   * looked up with indexOf). Built-in detectors with a candidate path: {@link CANDIDATE}.
+   */
+  private readonly gates: readonly number[];
+  /** Whether any detector has a pre-check or a candidate path (else the scan is skipped). */
   private readonly prechecks: boolean;
+  /** Index in this set of each built-in detector that runs on candidates (-1: not in the set). */
+  private readonly email: number;
+  private readonly iban: number;
+  private readonly card: number;
+  private readonly ssn: number;
+  private readonly phone: number;
+  private readonly ipv4: number;
+  private readonly ipv6: number;
+  private readonly candidates: boolean;
+  private readonly regionDetectors: boolean;
 
   constructor(detectors: readonly PiiDetector[]) {
     this.detectors = detectors.map((detector) => {
@@ -266,26 +285,44 @@ export class DetectorSet {
       const flags = `${detector.pattern.flags}${detector.pattern.global ? '' : 'g'}${detector.group !== undefined && !detector.pattern.hasIndices ? 'd' : ''}`;
       return flags === detector.pattern.flags ? detector : { ...detector, pattern: new RegExp(detector.pattern.source, flags) };
     });
-    this.needBits = this.detectors.map((detector) => (detector.needs === undefined ? 0 : (FEATURE_OF_NEEDS.get(detector.needs) ?? -1)));
-    this.prechecks = this.detectors.some((detector) => detector.needs !== undefined || detector.minDigits !== undefined);
+    const builtIn = detectors.map((detector) => BUILT_IN_INDEX.get(detector) ?? -1);
+    this.gates = detectors.map((detector, d) => {
+      const gate = BUILT_IN_GATES[builtIn[d] as number];
+      if (gate !== undefined) return gate;
+      return detector.needs === undefined ? 0 : (FEATURE_OF_NEEDS.get(detector.needs) ?? -1);
+    });
+    const slot = (index: number): number => builtIn.indexOf(index);
+    this.email = slot(B_EMAIL);
+    this.iban = slot(B_IBAN);
+    this.card = slot(B_CARD);
+    this.ssn = slot(B_SSN);
+    this.phone = slot(B_PHONE);
+    this.ipv4 = slot(B_IPV4);
+    this.ipv6 = slot(B_IPV6);
+    this.candidates = this.gates.includes(CANDIDATE);
+    this.regionDetectors = this.card >= 0 || this.ssn >= 0 || this.phone >= 0 || this.ipv4 >= 0;
+    this.prechecks = this.candidates || this.gates.some((gate) => gate !== 0) || this.detectors.some((detector) => detector.minDigits !== undefined);
     // The shortest text a built-in detector can change has 3 characters (`::1`); custom detectors lower it to 1.
-    this.minLength = detectors.every((detector) => BUILT_IN_SET.has(detector)) ? 3 : 1;
+    this.minLength = builtIn.every((index) => index >= 0) ? 3 : 1;
   }
 
   /** Validated, non-overlapping matches in text order (overlaps merged), or `null` when none. */
   find(text: string): PiiMatch[] | null {
     if (text.length < this.minLength) return null;
-    // One pass for every pre-check (digit count, `@`, `:`, `//`, `eyJ`, `earer`) instead of one
-    // indexOf per detector and a digit count: most texts end here or run two or three detectors.
-    const features = this.prechecks ? scanFeatures(text) : 0;
-    const digits = scannedDigits;
-    let found: PiiMatch[] | null = null;
+    // One pass for every pre-check (digit count, `@`, `:`, `//`, `eyJ`, `earer`, API-key prefixes,
+    // birth keywords) and the candidate regions of the built-in value detectors.
+    const features = this.prechecks ? scanCandidates(text) : 0;
+    const digits = scanned.digits;
+    // Built-ins on candidates first: they read the scan's results, which a custom validator calling
+    // find() again would overwrite. The order of `found` does not matter (it is sorted below).
+    let found = this.candidates ? this.findCandidates(text, features) : null;
     for (let d = 0; d < this.detectors.length; d += 1) {
-      const detector = this.detectors[d] as PiiDetector;
-      if (detector.needs !== undefined) {
-        const bit = this.needBits[d] as number;
-        if (bit > 0 ? (features & bit) === 0 : text.indexOf(detector.needs) === -1) continue;
+      const gate = this.gates[d] as number;
+      if (gate !== 0) {
+        if (gate === CANDIDATE) continue;
+        if (gate > 0 ? (features & gate) === 0 : text.indexOf((this.detectors[d] as PiiDetector).needs as string) === -1) continue;
       }
+      const detector = this.detectors[d] as PiiDetector;
       if (detector.minDigits !== undefined && digits < detector.minDigits) continue;
       const pattern = detector.pattern;
       const anchor = detector.anchor;
@@ -338,6 +375,163 @@ export class DetectorSet {
     if (found === null || found.length <= 1) return found;
     return mergeOverlaps(found);
   }
+
+  /**
+   * The built-in detectors whose matches can only start at places the scan located: each one's own
+   * expression is tried (sticky) at every such place, in text order, skipping places inside its
+   * previous validated match — exactly what a global scan of the whole text returns, since it can
+   * only match at those places too (the candidate places are necessary conditions of a validated
+   * match: see each test below). A place whose match the validator would certainly reject is
+   * skipped too: a global scan resumes one character after a rejected match, and the next place
+   * tried here is further on anyway.
+   */
+  private findCandidates(text: string, features: number): PiiMatch[] | null {
+    pending = null;
+    // E-mail: the local part is the whole run of local-part characters before an `@` (the
+    // look-behind forbids a start inside it), 1–64 long.
+    if (this.email >= 0 && (features & F_AT) !== 0) {
+      let next = 0;
+      for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+        const floor = Math.max(0, at - 65);
+        let start = at;
+        while (start > floor && isEmailLocal(text.charCodeAt(start - 1))) start -= 1;
+        if (start === at || at - start > 64 || start < next) continue;
+        next = tryAt(text, this.email, B_EMAIL, start);
+      }
+    }
+    // IBAN: two capitals on a word boundary, then the two digits that begin a region.
+    const scan = scanned;
+    if (this.iban >= 0 && scan.ibanCount > 0) {
+      let next = 0;
+      for (let i = 0; i < scan.ibanCount; i += 1) {
+        const start = scan.ibanStarts[i] as number;
+        if (start < next || isWordChar(text.charCodeAt(start - 1))) continue;
+        next = tryAt(text, this.iban, B_IBAN, start);
+      }
+    }
+    // Cards, SSNs, phone numbers, IPv4 addresses: inside a digit region, from a digit on a word
+    // boundary (or a phone number's `+` or `(`), with enough digits left in the region.
+    if (scan.regionCount > 0 && this.regionDetectors) {
+      const regions = scan.regions;
+      const card = this.card;
+      const ssn = this.ssn;
+      const phone = this.phone;
+      const ipv4 = this.ipv4;
+      // Where each detector may try next (past the end of its last validated match; NEVER: not in the set).
+      let nextCard = card >= 0 ? 0 : NEVER;
+      let nextSsn = ssn >= 0 ? 0 : NEVER;
+      let nextPhone = phone >= 0 ? 0 : NEVER;
+      let nextIp = ipv4 >= 0 ? 0 : NEVER;
+      for (let r = 0; r < scan.regionCount * 3; r += 3) {
+        let p = regions[r] as number;
+        const end = regions[r + 1] as number;
+        let left = regions[r + 2] as number; // digits from p to the end of the region
+        let prev = p > 0 ? text.charCodeAt(p - 1) : 32;
+        for (; p < end; p += 1) {
+          const c = text.charCodeAt(p);
+          if (c >= 48 && c <= 57) {
+            if (!isWordChar(prev)) {
+              // \b(?:\d[ -]?){12,18}\d\b, not starting with 0
+              if (left >= 13 && p >= nextCard && c !== 48) nextCard = tryAt(text, card, B_CARD, p);
+              const third = text.charCodeAt(p + 3);
+              // \b\d{3}([- ])\d{2}\1\d{4}\b
+              if (left >= 9 && p >= nextSsn && (third === 45 || third === 32) && text.charCodeAt(p + 6) === third) nextSsn = tryAt(text, ssn, B_SSN, p);
+              // From a digit: 00… (8+ digits), 0… (9+), or \d{3}[.-]\d{3}[.-]\d{4}; not after + . /
+              if (p >= nextPhone && (c === 48 ? left >= 8 : left >= 9 && (third === 45 || third === 46)) && prev !== 43 && prev !== 46 && prev !== 47) {
+                nextPhone = tryAt(text, phone, B_PHONE, p);
+              }
+              // \b\d{1,3}\.…, not after a dot
+              if (left >= 4 && p >= nextIp && prev !== 46 && (text.charCodeAt(p + 1) === 46 || text.charCodeAt(p + 2) === 46 || third === 46)) nextIp = tryAt(text, ipv4, B_IPV4, p);
+            }
+            left -= 1;
+          } else if ((c === 43 || c === 40) && p >= nextPhone && left >= (c === 43 ? 8 : 9) && !isWordChar(prev) && prev !== 43 && prev !== 46 && prev !== 47) {
+            // `+` (international: 8+ digits) or `(` (national: 9+).
+            nextPhone = tryAt(text, phone, B_PHONE, p);
+          }
+          prev = c;
+        }
+      }
+    }
+    // IPv6: starts with up to 4 hex digits (not inside a longer word, not after a `:`) before a `:`
+    // that another `:` follows within 5 characters.
+    if (this.ipv6 >= 0 && (features & F_COLON) !== 0) {
+      let next = 0;
+      for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+        let j = colon + 1;
+        while (j < colon + 5 && isHexCode(text.charCodeAt(j))) j += 1;
+        if (text.charCodeAt(j) !== 58) continue;
+        let start = colon;
+        while (start > colon - 4 && start > 0 && isHexCode(text.charCodeAt(start - 1))) start -= 1;
+        if (start < next) continue;
+        const before = text.charCodeAt(start - 1); // NaN at 0
+        if (before === 58 || isWordChar(before)) continue;
+        next = tryAt(text, this.ipv6, B_IPV6, start);
+      }
+    }
+    const found = pending;
+    pending = null;
+    return found;
+  }
+}
+
+/** Matches of the running {@link DetectorSet.findCandidates} (built-in validators never call find()). */
+let pending: PiiMatch[] | null = null;
+
+/** A position past any text (a detector that is not in the set never tries). */
+const NEVER = 0x7fffffff;
+
+/** A marker in {@link DetectorSet.gates}: the detector runs on candidates, not over the whole text. */
+const CANDIDATE = 1 << 30;
+
+// Indices in BUILT_IN_DETECTORS.
+const B_EMAIL = 4;
+const B_IBAN = 5;
+const B_CARD = 6;
+const B_SSN = 7;
+const B_PHONE = 8;
+const B_IPV4 = 9;
+const B_IPV6 = 10;
+
+/**
+ * How each built-in detector runs, by index: on candidates, or over the whole text when the scan
+ * saw the feature every one of its matches contains.
+ */
+const BUILT_IN_GATES: readonly number[] = [F_SLASHES, F_EYJ, F_API, F_EARER, CANDIDATE, CANDIDATE, CANDIDATE, CANDIDATE, CANDIDATE, CANDIDATE, CANDIDATE, F_DOB];
+
+const BUILT_IN_INDEX = new Map<PiiDetector, number>((BUILT_IN_DETECTORS as readonly PiiDetector[]).map((detector, index) => [detector, index]));
+
+/** The built-in expressions as sticky twins (tried at one place each). */
+const STICKY: readonly RegExp[] = (BUILT_IN_DETECTORS as readonly PiiDetector[]).map((detector) => new RegExp(detector.pattern.source, `${detector.pattern.flags.replace(/[gd]/g, '')}y`));
+
+/**
+ * Tries built-in detector `builtIn` (index `d` in its set) at `start`. Returns where the next try
+ * may start: after a validated match, or the next character.
+ */
+function tryAt(text: string, d: number, builtIn: number, start: number): number {
+  const sticky = STICKY[builtIn] as RegExp;
+  sticky.lastIndex = start;
+  if (!sticky.test(text)) return start + 1;
+  const end = sticky.lastIndex;
+  if (end === start) return start + 1;
+  const detector = BUILT_IN_DETECTORS[builtIn] as PiiDetector;
+  let valid: boolean;
+  try {
+    valid = !detector.validate || detector.validate(text.slice(start, end), text, start);
+  } catch {
+    valid = false;
+  }
+  if (!valid) return start + 1;
+  (pending ??= []).push({ kind: detector.kind, start, end, detector: d });
+  return end;
+}
+
+function isEmailLocal(code: number): boolean {
+  // [A-Za-z0-9._%+-]
+  return isWordChar(code) || code === 46 || code === 37 || code === 43 || code === 45;
+}
+
+function isHexCode(code: number): boolean {
+  return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 102);
 }
 
 /** A UUID (any version): hex groups 8-4-4-4-12, tried (sticky) only where the hyphens are in place. */
@@ -370,14 +564,7 @@ function withoutIdentifiers(text: string, found: PiiMatch[]): PiiMatch[] | null 
   return kept.length > 0 ? kept : null;
 }
 
-const BUILT_IN_SET = new Set<PiiDetector>(BUILT_IN_DETECTORS);
-
-const F_AT = 1;
-const F_COLON = 2;
-const F_SLASHES = 4;
-const F_EYJ = 8;
-const F_EARER = 16;
-/** The `needs` strings the feature scan answers; any other is looked up with indexOf. */
+/** The `needs` strings the scan answers; any other is looked up with indexOf. */
 const FEATURE_OF_NEEDS = new Map<string, number>([
   ['@', F_AT],
   [':', F_COLON],
@@ -386,45 +573,33 @@ const FEATURE_OF_NEEDS = new Map<string, number>([
   ['earer', F_EARER],
 ]);
 
-/** Digit count of the last {@link scanFeatures} call (a second return value without an allocation). */
-let scannedDigits = 0;
-
-/**
- * Which of the pre-check features a text has, in one pass: the `F_*` bits, and the digit count in
- * {@link scannedDigits}. A bit is never missing when its substring is there (multi-character ones
- * are matched on the low bytes of the last four characters, so a non-ASCII look-alike can only add a
- * bit, which costs a detector run, never a miss).
- */
-function scanFeatures(text: string): number {
-  let digits = 0;
-  let bits = 0;
-  let last = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (c <= 58) {
-      if (c >= 48) {
-        if (c === 58) bits |= F_COLON;
-        else digits += 1;
-      } else if (c === 47 && (last & 0xff) === 0x2f) bits |= F_SLASHES; // '/' then '/'
-    } else if (c === 64) bits |= F_AT;
-    else if (c === 74 && (last & 0xffff) === 0x6579) bits |= F_EYJ; // 'e' 'y' then 'J'
-    else if (c === 114 && last === 0x65617265) bits |= F_EARER; // 'e' 'a' 'r' 'e' then 'r'
-    last = (last << 8) | (c & 0xff);
-  }
-  scannedDigits = digits;
-  return bits;
-}
-
 function mergeOverlaps(matches: PiiMatch[]): PiiMatch[] {
-  matches.sort((a, b) => a.start - b.start || a.detector - b.detector);
-  const merged: PiiMatch[] = [];
-  for (const match of matches) {
-    const last = merged[merged.length - 1];
-    if (last && match.start < last.end) {
-      if (match.end > last.end) last.end = match.end;
-    } else merged.push({ ...match });
+  // By start, then detector (insertion sort: a few matches, mostly in order already).
+  for (let i = 1; i < matches.length; i += 1) {
+    const match = matches[i] as PiiMatch;
+    let j = i - 1;
+    for (; j >= 0; j -= 1) {
+      const other = matches[j] as PiiMatch;
+      if (other.start < match.start || (other.start === match.start && other.detector < match.detector)) break;
+      matches[j + 1] = other;
+    }
+    matches[j + 1] = match;
   }
-  return merged;
+  // The matches are this call's own objects: merged in place.
+  let last = matches[0] as PiiMatch;
+  let kept = 1;
+  for (let i = 1; i < matches.length; i += 1) {
+    const match = matches[i] as PiiMatch;
+    if (match.start < last.end) {
+      if (match.end > last.end) last.end = match.end;
+    } else {
+      matches[kept] = match;
+      kept += 1;
+      last = match;
+    }
+  }
+  if (kept < matches.length) matches.length = kept;
+  return matches;
 }
 
 const DEFAULT_SET = new DetectorSet(DEFAULT_DETECTORS);

@@ -1,0 +1,240 @@
+/**
+ * The one pass of {@link DetectorSet.find} over a text: which cheap features it has (pre-checks of
+ * the detectors that still run over the whole text) and where the built-in value detectors can
+ * match at all (candidate regions, tried with each detector's own sticky expression).
+ *
+ * Every feature and region is a necessary condition of a validated match, never a sufficient one:
+ * a bit may be set (or a region kept) for a look-alike, which costs an expression run, but one is
+ * never missing where a detector can match. detector-prechecks.spec.ts checks that against running
+ * every detector's expression over the whole text.
+ */
+
+export const F_AT = 1;
+export const F_COLON = 2;
+export const F_SLASHES = 4;
+export const F_EYJ = 8;
+export const F_EARER = 16;
+/** `_`, `AK`, `AS`, `AI`, `xox?-` or `lpat-`: every API-key prefix holds one of these. */
+export const F_API = 32;
+/** A birth keyword (`born`, `dob`, `d.o.b`, `birth`, `bday`, `b-day`, `geboren`, `née le`), any case. */
+export const F_DOB = 64;
+
+/**
+ * What the last {@link scanCandidates} call found besides the feature bits (one shared object: a
+ * scan is synchronous and its results are read before any user code runs).
+ *
+ * `regions`: maximal runs of digits, spaces and `+ ( ) - .` holding at least
+ * {@link MIN_REGION_DIGITS} digits, as `[start, end, digits]` triples. Every character a
+ * card, SSN, phone number or IPv4 address can contain is one of these, so each of their matches
+ * lies inside one region. `ibanStarts`: where an IBAN can start (two capitals, then two digits that
+ * begin a region).
+ */
+export const scanned = {
+  digits: 0,
+  regions: new Int32Array(48),
+  regionCount: 0,
+  ibanStarts: new Int32Array(16),
+  ibanCount: 0,
+};
+
+/** Fewest digits any region detector needs (an IPv4 address has 4). */
+export const MIN_REGION_DIGITS = 4;
+
+const C_OTHER = 0; // ends a region, no feature
+const C_DIGIT = 1;
+const C_SEP = 2; // ' ' ( ) +
+const C_DOT = 3;
+const C_HYPHEN = 4;
+const C_FEATURE = 5; // ends a region and may complete a feature: / : @ _ J K S I b B l L
+
+/** Class of each byte (the scan reads bytes: see {@link bytes}); 128–255 are C_OTHER. */
+const CLASSES = new Uint8Array(256);
+for (let c = 48; c <= 57; c += 1) CLASSES[c] = C_DIGIT;
+for (const c of ' ()+') CLASSES[c.charCodeAt(0)] = C_SEP;
+CLASSES[46] = C_DOT;
+CLASSES[45] = C_HYPHEN;
+for (const c of '/:@_JKSIbBlL') CLASSES[c.charCodeAt(0)] = C_FEATURE;
+
+/**
+ * The text's UTF-16 code units as Latin-1 bytes (one byte each, the low byte of a unit above U+00FF:
+ * Node's documented `latin1` truncation). An ASCII character keeps its byte and its index, so the
+ * scan misses nothing; a non-ASCII unit can only look like an ASCII one (`Ł` like `A`), which adds
+ * a candidate or a feature bit, never removes one. Reading a typed array is about twice as fast as
+ * `charCodeAt` in a loop, and `write` is one native copy.
+ */
+let bytes = Buffer.allocUnsafeSlow(4096);
+
+/**
+ * One pass over `text`: returns the `F_*` bits and fills {@link scanned}. A letter costs a table
+ * look-up and a test; a feature is checked (by looking around in `text`) only at its rarest
+ * character, and a region's start is found by looking back from its first digit.
+ */
+export function scanCandidates(text: string): number {
+  const n = text.length;
+  if (n > bytes.length) bytes = Buffer.allocUnsafeSlow(Math.max(n, bytes.length * 2));
+  const view = bytes;
+  view.write(text, 0, 'latin1');
+  let digits = 0;
+  let bits = 0;
+  let runStart = 0;
+  let runDigits = 0;
+  scanned.regionCount = 0;
+  scanned.ibanCount = 0;
+  for (let i = 0; i < n; i += 1) {
+    const c = view[i] as number;
+    const k = CLASSES[c] as number;
+    if (k === C_OTHER) {
+      if (runDigits !== 0) {
+        endRegion(text, runStart, i, runDigits);
+        runDigits = 0;
+      }
+    } else if (k === C_SEP) {
+      // inside a region (as are dots): nothing to do
+    } else if (k === C_DIGIT) {
+      if (runDigits === 0) runStart = regionStart(view, i);
+      digits += 1;
+      runDigits += 1;
+    } else if (k === C_HYPHEN) {
+      if (i >= 4) bits |= hyphenFeature(text, i);
+    } else if (k === C_FEATURE) {
+      if (runDigits !== 0) {
+        endRegion(text, runStart, i, runDigits);
+        runDigits = 0;
+      }
+      bits |= feature(text, i, c, bits);
+    }
+  }
+  if (runDigits !== 0) endRegion(text, runStart, n, runDigits);
+  scanned.digits = digits;
+  return bits;
+}
+
+/** Start of the region whose first digit is at `i`: the separators just before it belong to it. */
+function regionStart(view: Buffer, i: number): number {
+  let start = i;
+  while (start > 0) {
+    const k = CLASSES[view[start - 1] as number] as number;
+    if (k !== C_SEP && k !== C_DOT && k !== C_HYPHEN) break;
+    start -= 1;
+  }
+  return start;
+}
+
+/** The feature a `/ : @ _ J K S I b B l L` at `i` completes (0: none). */
+function feature(text: string, i: number, c: number, bits: number): number {
+  switch (c) {
+    case 64: // @
+      return F_AT;
+    case 58: // :
+      return F_COLON;
+    case 47: // //
+      return text.charCodeAt(i - 1) === 47 ? F_SLASHES : 0;
+    case 95: // _
+      return F_API;
+    case 74: // eyJ
+      return text.charCodeAt(i - 1) === 121 && text.charCodeAt(i - 2) === 101 ? F_EYJ : 0;
+    case 75: // AK, AS, AI
+    case 83:
+    case 73:
+      return text.charCodeAt(i - 1) === 65 ? F_API : 0;
+    case 98: // b, B: [Bb]earer, birth keywords
+    case 66: {
+      let found = 0;
+      if ((bits & F_EARER) === 0 && text.charCodeAt(i + 1) === 101 && text.startsWith('arer', i + 2)) found = F_EARER;
+      if ((bits & F_DOB) === 0 && birthWordAt(text, i)) found |= F_DOB;
+      return found;
+    }
+    default: // l, L: n[ée]e?\s+le
+      return (bits & F_DOB) === 0 && neLeAt(text, i) ? F_DOB : 0;
+  }
+}
+
+/** `xox[abprs]-` or `glpat-` ends at the `-` at `i` (`i >= 4`). */
+function hyphenFeature(text: string, i: number): number {
+  const c = text.charCodeAt(i - 2);
+  if (c === 120) return text.charCodeAt(i - 3) === 111 && text.charCodeAt(i - 4) === 120 ? F_API : 0; // x o x ?
+  return c === 97 && text.charCodeAt(i - 1) === 116 && text.startsWith('glp', i - 5) ? F_API : 0; // g l p a t
+}
+
+function endRegion(text: string, start: number, end: number, digits: number): void {
+  const out = scanned;
+  if (digits >= MIN_REGION_DIGITS) {
+    let at = out.regionCount * 3;
+    if (at + 3 > out.regions.length) {
+      const grown = new Int32Array(out.regions.length * 2);
+      grown.set(out.regions);
+      out.regions = grown;
+    }
+    const regions = out.regions;
+    regions[at] = start;
+    regions[++at] = end;
+    regions[++at] = digits;
+    out.regionCount += 1;
+  }
+  // IBAN: [A-Z]{2}\d{2} on a word boundary. Its first digit follows a letter, so it begins a region.
+  if (digits >= 2 && start >= 2 && isDigitCode(text.charCodeAt(start)) && isDigitCode(text.charCodeAt(start + 1)) && isUpper(text.charCodeAt(start - 1)) && isUpper(text.charCodeAt(start - 2))) {
+    if (out.ibanCount === out.ibanStarts.length) {
+      const grown = new Int32Array(out.ibanStarts.length * 2);
+      grown.set(out.ibanStarts);
+      out.ibanStarts = grown;
+    }
+    out.ibanStarts[out.ibanCount] = start - 2;
+    out.ibanCount += 1;
+  }
+}
+
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isUpper(code: number): boolean {
+  return code >= 65 && code <= 90;
+}
+
+/** ASCII letter `code` in either case equals `lower` (`|0x20` folds A–Z only onto a–z). */
+function lowerAt(text: string, index: number): number {
+  return text.charCodeAt(index) | 0x20;
+}
+
+/**
+ * A birth keyword around the `b` at `index`: `born`, `birth` (`birthday`, `birth date`, `date of
+ * birth`), `bday`, `b-day`, `dob`, `d.o.b`, `geboren`, in any ASCII case (the expression has the
+ * `i` flag; without `u` it folds ASCII letters onto ASCII letters only).
+ */
+function birthWordAt(text: string, i: number): boolean {
+  const c1 = lowerAt(text, i + 1);
+  if (c1 === 0x6f) {
+    if (lowerAt(text, i + 2) === 0x72 && lowerAt(text, i + 3) === 0x6e) return true; // born
+  } else if (c1 === 0x69) {
+    if (lowerAt(text, i + 2) === 0x72 && lowerAt(text, i + 3) === 0x74 && lowerAt(text, i + 4) === 0x68) return true; // birth
+  } else {
+    const d = text.charCodeAt(i + 1) === 45 ? i + 2 : i + 1; // b-day, bday
+    if (lowerAt(text, d) === 0x64 && lowerAt(text, d + 1) === 0x61 && lowerAt(text, d + 2) === 0x79) return true;
+  }
+  const p1 = lowerAt(text, i - 1);
+  if (p1 === 0x6f && lowerAt(text, i - 2) === 0x64) return true; // dob
+  if (text.charCodeAt(i - 1) === 46 && lowerAt(text, i - 2) === 0x6f && text.charCodeAt(i - 3) === 46 && lowerAt(text, i - 4) === 0x64) return true; // d.o.b
+  // geboren
+  return p1 === 0x65 && lowerAt(text, i - 2) === 0x67 && c1 === 0x6f && lowerAt(text, i + 2) === 0x72 && lowerAt(text, i + 3) === 0x65 && lowerAt(text, i + 4) === 0x6e;
+}
+
+/** `n[ée]e?\s+le` (any case) with its `l` at `index`. */
+function neLeAt(text: string, i: number): boolean {
+  if (lowerAt(text, i + 1) !== 0x65 || i < 3 || !isRegexSpace(text.charCodeAt(i - 1))) return false;
+  let j = i - 2;
+  while (j >= 0 && isRegexSpace(text.charCodeAt(j))) j -= 1;
+  if (!isE(text.charCodeAt(j))) return false;
+  if (lowerAt(text, j - 1) === 0x6e) return true;
+  return isE(text.charCodeAt(j - 1)) && lowerAt(text, j - 2) === 0x6e;
+}
+
+function isE(code: number): boolean {
+  return (code | 0x20) === 0x65 || code === 0xe9 || code === 0xc9;
+}
+
+/** `\s` of a JavaScript regular expression. */
+export function isRegexSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
