@@ -15,6 +15,9 @@ const shared = {
 };
 
 module.exports = {
+  // A global option (a project's own testTimeout does not reach its hooks): e2e hooks start and
+  // drop real databases, which takes seconds on a loaded 2-core machine.
+  testTimeout: 60000,
   projects: [
     {
       ...shared,
@@ -22,6 +25,6 @@ module.exports = {
       // test/**/*.property-spec.ts: generated-input (fast-check) suites that need no server.
       testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.property-spec.ts'],
     },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60000 },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

@@ -233,9 +233,10 @@ describe.each([
   ['mariadb', mariadbTarget],
 ] as const)('tamper matrix on %s', (_name, makeTarget) => {
   const targets: Target[] = [];
+  // One database (or file) per attack: dropping them all takes seconds on a loaded machine.
   afterAll(async () => {
     for (const target of targets) await target.cleanup();
-  });
+  }, 120_000);
 
   async function freshTrail(): Promise<Trail> {
     const target = await makeTarget();
