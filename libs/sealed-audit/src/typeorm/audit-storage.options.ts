@@ -24,6 +24,13 @@ export interface PostgresStorageOptions {
    * is installed: for verification and reports. Default `false`.
    */
   readOnly?: boolean;
+  /**
+   * Run the INSERTs of recurring batch sizes as named prepared statements (parsed once per
+   * connection; up to 4 of them, ≈300 KiB of server memory each per pooled connection). Default
+   * `true`. Set `false` behind a pooler that cannot keep prepared statements (PgBouncer in
+   * transaction mode before 1.21, or `max_prepared_statements = 0`). PostgreSQL only.
+   */
+  prepareInserts?: boolean;
 }
 
 /**
@@ -49,6 +56,13 @@ export interface MariaDbStorageOptions {
  */
 export interface DataSourceStorageOptions {
   dataSource: DataSource;
+  /**
+   * Run the INSERTs of recurring batch sizes as named prepared statements (parsed once per
+   * connection; up to 4 of them, ≈300 KiB of server memory each per pooled connection). Default
+   * `true`. Set `false` behind a pooler that cannot keep prepared statements (PgBouncer in
+   * transaction mode before 1.21, or `max_prepared_statements = 0`). PostgreSQL only.
+   */
+  prepareInserts?: boolean;
 }
 
 /** Where the trail is stored. */

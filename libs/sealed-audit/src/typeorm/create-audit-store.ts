@@ -17,13 +17,15 @@ import { TypeOrmAuditStore } from './typeorm-audit.store';
  * await store.init();
  */
 export function createAuditStore(storage: AuditStorageOptions): TypeOrmAuditStore {
+  const prepareInserts = 'prepareInserts' in storage && storage.prepareInserts !== undefined ? { prepareInserts: storage.prepareInserts } : {};
   if ('dataSource' in storage) {
-    return new TypeOrmAuditStore(storage.dataSource, { ...(storage.install === undefined ? {} : { install: storage.install }) });
+    return new TypeOrmAuditStore(storage.dataSource, { ...(storage.install === undefined ? {} : { install: storage.install }), ...prepareInserts });
   }
   const readOnly = storage.readOnly === true;
   return new TypeOrmAuditStore(new DataSource(auditDataSourceOptions(storage)), {
     install: readOnly ? false : storage.install !== false,
     ownsDataSource: true,
+    ...prepareInserts,
   });
 }
 

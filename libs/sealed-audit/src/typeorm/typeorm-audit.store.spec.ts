@@ -442,6 +442,14 @@ describe('TypeOrmAuditStore on postgres: one statement per append, prepared when
     }
   });
 
+  it('createAuditStore passes prepareInserts through (URL and DataSource storage)', () => {
+    const setting = (store: TypeOrmAuditStore) => (store as unknown as { prepareInserts: boolean }).prepareInserts;
+    expect(setting(createAuditStore({ type: 'postgres', url: db.url }))).toBe(true);
+    expect(setting(createAuditStore({ type: 'postgres', url: db.url, prepareInserts: false }))).toBe(false);
+    const dataSource = new DataSource(auditDataSourceOptions({ type: 'postgres', url: db.url }));
+    expect(setting(createAuditStore({ dataSource, prepareInserts: false }))).toBe(false);
+  });
+
   it('with prepareInserts: false, prepares nothing', async () => {
     const store = storeOn(false);
     try {
