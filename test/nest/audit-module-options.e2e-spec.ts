@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, ForbiddenException, Get, Injectable, Module, UseGuards, type CanActivate, type INestApplication } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, Injectable, Req, Module, UseGuards, type CanActivate, type INestApplication } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Test } from '@nestjs/testing';
@@ -39,6 +39,13 @@ class ThingsController {
   @Get('manual')
   manual() {
     this.audit.record({ action: 'thing.export', outcome: 'success' });
+    return 'ok';
+  }
+
+  /** The same, naming its request: needs no request context. */
+  @Get('manual-explicit')
+  manualExplicit(@Req() request: object) {
+    this.audit.record({ action: 'thing.export', outcome: 'success', request });
     return 'ok';
   }
 }
@@ -156,9 +163,10 @@ describe('AuditModule options', () => {
   });
 
   it.each([
-    [undefined, { id: 'u-7', type: 'user' }, true],
-    [false, undefined, false],
-  ])('requestContext %s: record() inside a request carries its actor and request id only with the context', async (requestContext, actor, hasRequestId) => {
+    [undefined, 'manual', { id: 'u-7', type: 'user' }, true],
+    [false, 'manual', undefined, false],
+    [false, 'manual-explicit', { id: 'u-7', type: 'user' }, true],
+  ])('requestContext %s, /things/%s: record() carries the request actor and id when the context or the request tells it', async (requestContext, path, actor, hasRequestId) => {
     const database = tempSqlitePath();
     const moduleRef = await Test.createTestingModule({
       imports: [AuditModule.forRoot({ storage: { type: 'sqlite', database }, ...(requestContext === undefined ? {} : { requestContext }) })],
@@ -167,7 +175,7 @@ describe('AuditModule options', () => {
     const app = moduleRef.createNestApplication(quiet);
     withUser(app);
     await app.listen(0, '127.0.0.1');
-    expect((await fetch(`${await app.getUrl()}/things/manual`, { headers: { 'x-request-id': 'manual-1' } })).status).toBe(200);
+    expect((await fetch(`${await app.getUrl()}/things/${path}`, { headers: { 'x-request-id': 'manual-1' } })).status).toBe(200);
     await app.close();
     const [entry, ...rest] = await readEntries({ type: 'sqlite', database, install: false });
     expect(rest).toEqual([]);

@@ -12,8 +12,14 @@ export interface ManualAuditEvent {
   subject?: string | number;
   /** Free-form details; redacted like a request body (sensitive keys, detected PII). */
   metadata?: Record<string, unknown>;
-  /** Who acted. Default: the actor of the current request, if called inside one. */
+  /** Who acted. Default: the actor of the request (`request`, or the current one). */
   actor?: AuditActor;
+  /**
+   * The request the event belongs to (Nest: `@Req() req`; Express: `req`): its actor and request id
+   * are used. Only needed with `requestContext: false`; otherwise the current request is found
+   * by itself.
+   */
+  request?: object;
 }
 
 /** Thrown by `record()` for an event that cannot be recorded (the caller's bug, so it is loud). */
@@ -35,7 +41,7 @@ export function recordManualEvent(input: ManualAuditEvent, capture: RequestCaptu
   if (!AUDIT_OUTCOMES.includes(input.outcome)) {
     throw new InvalidAuditEventError(`record(): \`outcome\` must be one of ${AUDIT_OUTCOMES.join(', ')} (got ${String(input.outcome)}).`);
   }
-  const context = capture.current();
+  const context = (input.request ? capture.contextOf(input.request) : undefined) ?? capture.current();
   const actor = input.actor ?? (context ? capture.actorFor(context.req) : undefined);
   const event: AuditEvent = { timestamp: new Date(), action: input.action, outcome: input.outcome };
   if (actor) event.actor = actor;
