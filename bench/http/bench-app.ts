@@ -7,6 +7,8 @@
  *   postgres     sealed-audit, async, PostgreSQL (BENCH_PG_URL)
  *   postgres-sync  sealed-audit, sync (the response waits for the commit; group commit), PostgreSQL
  *   sqlite-nocontext, postgres-nocontext  the same with `requestContext: false` (no AsyncLocalStorage)
+ *   sqlite-nocontext-unaudited  the module loaded, the endpoint not audited: what every request pays
+ *                  (request hook, global guard, Nest's interceptor pipeline) before any entry is made
  * Prints `listening <port>` when ready.
  */
 import 'reflect-metadata';
@@ -36,6 +38,18 @@ class PatientsController {
   }
 }
 
+/** The same endpoint without `@Audited` (the `-unaudited` variants). */
+@Controller('patients')
+class UnauditedPatientsController {
+  private next = 1;
+
+  @Post()
+  @HttpCode(201)
+  create(@Body() dto: CreatePatientDto): { id: number; ward: string } {
+    return { id: this.next++, ward: dto.ward };
+  }
+}
+
 /** Not audited: the runner reads the writer's counters after each round (drops would make a number a lie). */
 @Controller('__bench')
 class StatsController {
@@ -50,8 +64,8 @@ class StatsController {
 }
 
 async function variantImports(name: string): Promise<DynamicModule[]> {
-  const variant = name.replace(/-nocontext$/, '');
-  const context = name.endsWith('-nocontext') ? { requestContext: false } : {};
+  const variant = name.replace(/(-nocontext)?(-unaudited)?$/, '');
+  const context = name.includes('-nocontext') ? { requestContext: false } : {};
   switch (variant) {
     case 'none':
       return [];
@@ -84,13 +98,14 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
         }),
       ];
     default:
-      throw new Error(`unknown BENCH_VARIANT "${name}" (none, pino, sqlite, postgres, postgres-sync, sqlite-nocontext, postgres-nocontext)`);
+      throw new Error(`unknown BENCH_VARIANT "${name}" (none, pino, sqlite, postgres, postgres-sync, with -nocontext and -nocontext-unaudited)`);
   }
 }
 
 async function main(): Promise<void> {
   const variant = process.env.BENCH_VARIANT ?? 'none';
-  @Module({ imports: await variantImports(variant), controllers: [PatientsController, StatsController] })
+  const patients = variant.endsWith('-unaudited') ? UnauditedPatientsController : PatientsController;
+  @Module({ imports: await variantImports(variant), controllers: [patients, StatsController] })
   class BenchModule {}
   const app = await NestFactory.create(BenchModule, { logger: ['error'], bufferLogs: variant === 'pino' });
   if (variant === 'pino') {
