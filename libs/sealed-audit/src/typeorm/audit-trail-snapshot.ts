@@ -1,7 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { AuditOutcome, JsonObject, SealedEntry } from '../core/audit-event';
+import type { SealedEntry } from '../core/audit-event';
 import type { StoredCheckpoint, StoredSigningKey } from '../core/checkpoint/checkpoint-store.interface';
-import { STORED_PAYLOAD_TEXT, type WithStoredPayloadText } from '../core/sealing/seal';
+import { type StoredEntryRow, entryFromStoredRow } from '../core/verify/stored-entry-row';
 import type { TrailSource } from '../core/verify/trail-verifier';
 import { AuditCheckpointEntity, AuditSigningKeyEntity } from './audit-checkpoint.entity';
 import { AuditLogEntity } from './audit-log.entity';
@@ -16,7 +16,10 @@ export interface TrailSnapshotOptions {
   batchSize?: number;
 }
 
-/** Everything a verification reads, from one consistent view of the database. Close it after use. */
+/**
+ * Everything a verification reads, from one consistent view of the database. Close it after use.
+ * `entries` and `entryRows` read the same cursor: iterate one of them, once.
+ */
 export interface TrailSnapshot extends TrailSource {
   entries: AsyncIterable<SealedEntry>;
   checkpoints: AsyncIterable<StoredCheckpoint>;
@@ -39,8 +42,10 @@ export const DEFAULT_SNAPSHOT_BATCH_SIZE = 2000;
  * one is verified, so the database works while the verifier hashes. Memory stays flat: at most
  * two batches of entries are held.
  *
- * Each entry carries its stored payload text ({@link STORED_PAYLOAD_TEXT}), which the verifier
- * hashes directly when it is canonical instead of re-serializing the parsed payload.
+ * The entries are also offered as batches of raw rows (`entryRows`, which `verifyTrail` prefers):
+ * an intact row is then checked from its fields, with no entry object and no promise per row.
+ * Each entry carries its stored payload text (`STORED_PAYLOAD_TEXT`), which the verifier hashes
+ * directly when it is canonical instead of re-serializing the parsed payload.
  *
  * On SQLite and MariaDB it is the store's own paginated readers (`read()`, `readCheckpoints()`).
  *
@@ -116,12 +121,14 @@ async function openPostgresSnapshot(dataSource: DataSource, batchSize: number): 
       const { rows } = await client.query({ text: 'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS present', values: [checkpointTable, keyTable] });
       if ((rows[0] as { present?: boolean } | undefined)?.present === true) {
         await client.query({ text: `DECLARE ${CHECKPOINTS_CURSOR} NO SCROLL CURSOR FOR SELECT * FROM ${checkpointTable} ORDER BY chain_id, seq` });
-        checkpoints = fetchAll(client, CHECKPOINTS_CURSOR, CHECKPOINT_BATCH_SIZE, undefined, checkpointFromRow);
+        checkpoints = fetchAll(client, CHECKPOINTS_CURSOR, CHECKPOINT_BATCH_SIZE, checkpointFromRow);
         const keys = await client.query({ text: `SELECT key_id, algorithm, public_key, created_at FROM ${keyTable} ORDER BY created_at ASC, key_id ASC` });
         storedKeys = (keys.rows as KeyRow[]).map(keyFromRow);
       }
     }
-    return { entries: fetchAll(client, ENTRIES_CURSOR, batchSize, TEXT_COLUMNS, entryFromRow), checkpoints, storedKeys, close };
+    // One cursor, two views of it: batches of raw rows (what verifyTrail reads) or entries.
+    const entryRows = fetchBatches<EntryRow>(client, ENTRIES_CURSOR, batchSize, TEXT_COLUMNS, normalizeRows);
+    return { entries: entriesOf(entryRows), entryRows, checkpoints, storedKeys, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
@@ -131,8 +138,17 @@ async function openPostgresSnapshot(dataSource: DataSource, batchSize: number): 
 /**
  * Batches of `FETCH FORWARD size` from a cursor. The next batch is requested as soon as one
  * arrives, before its rows are handed on, so the server produces it while they are consumed.
+ * (Handing a batch on in slices with a turn of the event loop between them, so the driver reads
+ * the next batch while the verifier works, was measured: no gain, the wait is the driver's own
+ * parsing, not the server.)
  */
-async function* fetchAll<R, T>(client: PgClient, cursor: string, size: number, types: PgTypes | undefined, map: (row: R) => T): AsyncIterable<T> {
+async function* fetchBatches<R>(
+  client: PgClient,
+  cursor: string,
+  size: number,
+  types: PgTypes | undefined,
+  prepare?: (rows: R[]) => void,
+): AsyncGenerator<R[]> {
   const fetch = (): Promise<{ rows: unknown[] }> => {
     const pending = client.query({ text: `FETCH FORWARD ${size} FROM ${cursor}`, ...(types ? { rowMode: 'array' as const, types } : {}) });
     // Awaited below; until then a failure must not count as unhandled if the consumer stops early.
@@ -141,9 +157,23 @@ async function* fetchAll<R, T>(client: PgClient, cursor: string, size: number, t
   };
   let next: Promise<{ rows: unknown[] }> | undefined = fetch();
   while (next) {
-    const rows: unknown[] = (await next).rows;
+    const rows = (await next).rows as R[];
     next = rows.length === size ? fetch() : undefined;
-    for (const row of rows) yield map(row as R);
+    if (prepare) prepare(rows);
+    if (rows.length > 0) yield rows;
+  }
+}
+
+/** The rows of {@link fetchBatches}, one by one, mapped. */
+async function* fetchAll<R, T>(client: PgClient, cursor: string, size: number, map: (row: R) => T): AsyncIterable<T> {
+  for await (const rows of fetchBatches<R>(client, cursor, size, undefined)) {
+    for (const row of rows) yield map(row);
+  }
+}
+
+async function* entriesOf(batches: AsyncIterable<readonly StoredEntryRow[]>): AsyncIterable<SealedEntry> {
+  for await (const rows of batches) {
+    for (const row of rows) yield entryFromStoredRow(row);
   }
 }
 
@@ -161,11 +191,12 @@ function tablePath(dataSource: DataSource, entity: new () => object): string {
     .join('.');
 }
 
+/** A row of {@link ENTRY_COLUMNS} as sent: the stored-row layout, `ts` still to normalize. */
 type EntryRow = [
   chainId: string,
   seq: string,
   v: string,
-  tsMillis: string,
+  ts: string,
   action: string,
   outcome: string,
   actorId: string | null,
@@ -178,63 +209,20 @@ type EntryRow = [
   hash: string,
 ];
 
-/**
- * A row as a sealed entry, exactly as `fromAuditLogRow` maps the entity; never throws on bad
- * content. `payload` is an own enumerable accessor that parses the stored text when first read
- * (spread, `JSON.stringify` and `Object.keys` see it like a plain property): the verifier hashes
- * a canonical stored payload as text and never needs the object, and parsing it costs more than
- * hashing the whole entry.
- */
-function entryFromRow(row: EntryRow): SealedEntry & WithStoredPayloadText {
-  const text = row[11];
-  let parsed = false;
-  let payload: JsonObject | undefined;
-  return {
-    v: Number(row[2]) as SealedEntry['v'],
-    chainId: row[0],
-    seq: Number(row[1]),
-    ts: isoTimestamp(row[3]),
-    action: row[4],
-    outcome: row[5] as AuditOutcome,
-    actorId: row[6],
-    actorType: row[7],
-    resource: row[8],
-    subjectId: row[9],
-    requestId: row[10],
-    get payload(): JsonObject {
-      if (!parsed) {
-        payload = parsePayload(text);
-        parsed = true;
-      }
-      return payload as JsonObject;
-    },
-    set payload(value: JsonObject) {
-      // Replaced: the stored text no longer describes it.
-      payload = value;
-      parsed = true;
-      delete (this as WithStoredPayloadText)[STORED_PAYLOAD_TEXT];
-    },
-    prevHash: row[12],
-    hash: row[13],
-    [STORED_PAYLOAD_TEXT]: text,
-  };
+/** Timestamps outside years 1..9999 come as epoch milliseconds (see {@link ENTRY_COLUMNS}): made ISO in place. */
+function normalizeRows(rows: EntryRow[]): void {
+  for (let i = 0; i < rows.length; i += 1) {
+    const row = rows[i] as EntryRow;
+    const ts = row[3];
+    if (!ts.endsWith('Z')) row[3] = isoTimestamp(ts);
+  }
 }
 
 /** What `pg` + `Date#toISOString()` give for a timestamptz(3) (see {@link ENTRY_COLUMNS}). */
 function isoTimestamp(text: string): string {
-  if (text.endsWith('Z')) return text;
   const date = new Date(Number(text));
   // Outside the Date range: left as it is, so the entry fails its hash instead of aborting the walk.
   return Number.isNaN(date.getTime()) ? text : date.toISOString();
-}
-
-function parsePayload(text: string): JsonObject {
-  try {
-    return JSON.parse(text) as JsonObject;
-  } catch {
-    // Deliberately not a JSON object: the verifier flags it as malformed.
-    return text as unknown as JsonObject;
-  }
 }
 
 interface CheckpointRow {

@@ -123,6 +123,27 @@ describe('isCanonicalJsonObject', () => {
     if (expected) expect(reserializesToItself(text)).toBe(true);
   });
 
+  it('proves a number token canonical exactly when String(Number(token)) === token (digit-level fast paths included)', () => {
+    const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom('0', '1', '5', '9'), minLength: min, maxLength: max });
+    const token = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e22, max: 1e22 }).chain((x) => fc.integer({ min: 0, max: 20 }).map((k) => x.toFixed(k))),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).chain((x) => fc.integer({ min: 1, max: 21 }).map((k) => x.toPrecision(k))),
+      fc.tuple(fc.constantFrom('', '-'), digits(1, 18), fc.constantFrom('', '.'), digits(0, 18), fc.constantFrom('', 'e1', 'e-7', 'E+2', '+', '-', '.5')).map((parts) => parts.join('')),
+      fc.tuple(fc.constantFrom('', '-'), fc.constantFrom('0.', '0.0', '0.00000', '0.000000', '00.'), digits(1, 16)).map((parts) => parts.join('')),
+    );
+    fc.assert(
+      fc.property(token, (t) => {
+        expect(isCanonicalJsonObject(`{"a":${t}}`)).toBe(String(Number(t)) === t);
+        expect(isCanonicalJsonObject(`{"a":[${t},${t}]}`)).toBe(String(Number(t)) === t);
+      }),
+      { numRuns: 20000, seed: 20261126 },
+    );
+    for (const t of ['0.000001', '0.0000001', '0.1', '-0.5', '123456789012345', '1234567890123456', '12345678901234.5', '1234567890123.45', '999999999999999.9', '0.000001234567890123', '1.10', '1.0', '00.5', '-0.0']) {
+      expect([t, isCanonicalJsonObject(`{"a":${t}}`)]).toEqual([t, String(Number(t)) === t]);
+    }
+  });
+
   it('gives up (false) beyond 64 levels of nesting instead of recursing without bound', () => {
     const deep = `{"a":${'['.repeat(100)}${']'.repeat(100)}}`;
     expect(isCanonicalJsonObject(deep)).toBe(false);

@@ -29,9 +29,18 @@ const MAX_CHECKED_DEPTH = 64;
  */
 export function isCanonicalJsonObject(text: string): boolean {
   if (text.charCodeAt(0) !== 0x7b /* { */) return false;
+  // Most payloads have no backslash, control character or surrogate at all (one native scan
+  // tells): every string then ends at the next quote, found with indexOf instead of a JavaScript
+  // loop over its characters.
+  plainStrings = !NEEDS_CHARACTER_CHECKS.test(text);
   const end = scanValue(text, 0, 0);
   return end === text.length;
 }
+
+/** What a string scan must look at character by character. */
+const NEEDS_CHARACTER_CHECKS = /[\u0000-\u001f\\\ud800-\udfff]/;
+/** Set per {@link isCanonicalJsonObject} call (synchronous, never re-entered): no `NEEDS_CHARACTER_CHECKS` in the text. */
+let plainStrings = false;
 
 /** Index after the canonical value starting at `at`, or -1. */
 function scanValue(text: string, at: number, depth: number): number {
@@ -49,18 +58,19 @@ function scanValue(text: string, at: number, depth: number): number {
 function scanObject(text: string, at: number, depth: number): number {
   let i = at + 1;
   if (text.charCodeAt(i) === 0x7d /* } */) return i + 1;
-  let previousKey: string | undefined;
+  // The previous key, as the range [previousStart, previousEnd) of `text` (no copy).
+  let previousStart = -1;
+  let previousEnd = -1;
   for (;;) {
     if (text.charCodeAt(i) !== 0x22) return -1;
-    const keyEnd = scanString(text, i);
+    // A key with escapes is not compared here (raw text and key differ): -1, the general path.
+    const keyEnd = scanKey(text, i);
     if (keyEnd < 0) return -1;
-    // The raw key is the key itself unless it has escapes, which are not compared here.
-    const key = text.slice(i + 1, keyEnd - 1);
-    if (key.includes('\\')) return -1;
-    // Canonical keys are sorted by UTF-16 code units (what `<` compares) and never repeat: a
-    // repeated key parses to one property, so its text would not be the canonical form.
-    if (previousKey !== undefined && !(previousKey < key)) return -1;
-    previousKey = key;
+    // Canonical keys are sorted by UTF-16 code units and never repeat: a repeated key parses to
+    // one property, so its text would not be the canonical form.
+    if (previousStart >= 0 && !rangeLess(text, previousStart, previousEnd, i + 1, keyEnd - 1)) return -1;
+    previousStart = i + 1;
+    previousEnd = keyEnd - 1;
     if (text.charCodeAt(keyEnd) !== 0x3a /* : */) return -1;
     i = scanValue(text, keyEnd + 1, depth);
     if (i < 0) return -1;
@@ -69,6 +79,42 @@ function scanObject(text: string, at: number, depth: number): number {
     if (next !== 0x2c /* , */) return -1;
     i += 1;
   }
+}
+
+/** `text.slice(a, aEnd) < text.slice(b, bEnd)` (UTF-16 code unit order), without the slices. */
+function rangeLess(text: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  const aLength = aEnd - a;
+  const bLength = bEnd - b;
+  const common = aLength < bLength ? aLength : bLength;
+  for (let k = 0; k < common; k += 1) {
+    const x = text.charCodeAt(a + k);
+    const y = text.charCodeAt(b + k);
+    if (x !== y) return x < y;
+  }
+  return aLength < bLength;
+}
+
+/**
+ * Index after an object key without escapes starting at `at` (`"`), or -1: for a key without a
+ * backslash, {@link scanString}'s rules (no control character, surrogates only in pairs).
+ */
+function scanKey(text: string, at: number): number {
+  if (plainStrings) {
+    const end = text.indexOf('"', at + 1);
+    return end < 0 ? -1 : end + 1;
+  }
+  const length = text.length;
+  for (let i = at + 1; i < length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i + 1;
+    if (c < 0x20 || c === 0x5c) return -1;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const low = text.charCodeAt(i + 1);
+      if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return -1;
+      i += 1;
+    }
+  }
+  return -1;
 }
 
 function scanArray(text: string, at: number, depth: number): number {
@@ -90,6 +136,10 @@ function scanArray(text: string, at: number, depth: number): number {
  * `\udxxx`, everything else literal.
  */
 function scanString(text: string, at: number): number {
+  if (plainStrings) {
+    const end = text.indexOf('"', at + 1);
+    return end < 0 ? -1 : end + 1;
+  }
   const length = text.length;
   for (let i = at + 1; i < length; i += 1) {
     const c = text.charCodeAt(i);
@@ -125,15 +175,52 @@ function scanString(text: string, at: number): number {
   return -1;
 }
 
-/** A number token whose text is the ECMAScript shortest form of its value (`-0` excluded). */
+/**
+ * A number token whose text is the ECMAScript shortest form of its value (`-0` excluded).
+ *
+ * Plain decimals with at most 15 significant digits are proven from their digits: each such
+ * decimal is the only one of at most 15 digits that rounds to its double (DBL_DIG), so its digits
+ * are the shortest ones `Number#toString` picks, and it writes them in this fixed-point form for
+ * values in [1e-6, 1e21) when the integer part has no leading zero, the fraction no trailing one.
+ * Any other token is converted and compared.
+ */
 function scanNumber(text: string, at: number): number {
   let i = at;
-  for (; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45)) break;
+  if (text.charCodeAt(i) === 0x2d /* - */) i += 1;
+  const integerStart = i;
+  while (isDigit(text.charCodeAt(i))) i += 1;
+  const integerDigits = i - integerStart;
+  let significant = integerDigits;
+  let proven = integerDigits > 0 && (text.charCodeAt(integerStart) !== 0x30 /* 0 */ || (integerDigits === 1 && integerStart === at));
+  if (proven && text.charCodeAt(i) === 0x2e /* . */) {
+    i += 1;
+    const fractionStart = i;
+    while (isDigit(text.charCodeAt(i))) i += 1;
+    const fractionDigits = i - fractionStart;
+    let leadingZeros = 0;
+    if (text.charCodeAt(integerStart) === 0x30) {
+      // 0.000ddd: only the digits after the zeros count; below 1e-6 the exponent form is used.
+      while (leadingZeros < fractionDigits && text.charCodeAt(fractionStart + leadingZeros) === 0x30) leadingZeros += 1;
+      significant = fractionDigits - leadingZeros;
+    } else {
+      significant += fractionDigits;
+    }
+    proven = fractionDigits > 0 && text.charCodeAt(i - 1) !== 0x30 && leadingZeros <= 5;
   }
+  if (proven && significant <= 15 && !isNumberCharacter(text.charCodeAt(i))) return i;
+  i = at;
+  while (isNumberCharacter(text.charCodeAt(i))) i += 1;
   const token = text.slice(at, i);
   // String(Number(token)) is what the canonicalizer writes for the parsed number; equal texts
   // also rule out every non-JSON spelling Number() accepts (no such text survives the round trip).
   return String(Number(token)) === token ? i : -1;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Digits, `-`, `+`, `.`, `e`, `E`: what a number token (or a spelling Number() accepts) is made of. */
+function isNumberCharacter(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
 }

@@ -1,7 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import type { AuditEntry, ChainHead } from '../audit-event';
 import { canonicalize } from './canonical-json';
-import { ENTRY_HASH_TAG, GENESIS_HASH, STORED_PAYLOAD_TEXT, canonicalStoredPayload, computeEntryHash, computeStoredEntryHash, hashedForm, sealEntry } from './seal';
+import {
+  ENTRY_HASH_TAG,
+  GENESIS_HASH,
+  STORED_PAYLOAD_TEXT,
+  canonicalStoredPayload,
+  computeEntryHash,
+  computeStoredEntryHash,
+  hashStoredEntry,
+  hashedForm,
+  sealEntry,
+} from './seal';
 
 /** A double from its IEEE-754 bit pattern, as RFC 8785 Appendix B lists them. */
 function fromBits(hex: string): number {
@@ -261,5 +272,27 @@ describe('computeEntryHash (one-shot over a reused buffer) and computeStoredEntr
     // A malformed header never takes the template.
     const malformed = { ...withCanonical, seq: 1.5 };
     expect(computeStoredEntryHash(malformed, GENESIS_HASH, canonical)).toBe(reference(malformed, GENESIS_HASH));
+  });
+
+  it('hashStoredEntry (bytes written straight into the buffer) is the hash of the canonical entry, for any field values', () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.string({ unit: 'binary', maxLength: 30 }),
+      fc.constantFrom('', '"', '\\', '\u0000', '\u001f', '\u007f', '\u0080', 'é', '😀', '\ud800', 'patient.read', '2025-01-02T03:04:05.678Z'),
+    );
+    const nullable = fc.option(text, { nil: null });
+    const integer = fc.oneof(fc.integer(), fc.constantFrom(0, -0, 1, 9, 10, 99, 100, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 31, 2 ** 32 + 7));
+    const payload = fc.oneof(
+      fc.jsonValue().map((value) => canonicalize(value !== null && typeof value === 'object' && !Array.isArray(value) ? value : { value })),
+      fc.nat({ max: 20_000 }).map((n) => canonicalize({ big: 'é'.repeat(n) })),
+    );
+    const prevHash = fc.oneof(fc.constant(GENESIS_HASH), fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')), fc.constantFrom('zz', '', 'ABCD'.repeat(16), `${'a'.repeat(63)}g`));
+    fc.assert(
+      fc.property(prevHash, text, nullable, nullable, text, text, payload, nullable, nullable, integer, nullable, text, integer, (prev, action, actorId, actorType, chainId, outcome, p, requestId, resource, seq, subjectId, ts, v) => {
+        const entry: AuditEntry = { v: v as 1, chainId, seq, ts, action, outcome: outcome as AuditEntry['outcome'], actorId, actorType, resource, subjectId, requestId, payload: JSON.parse(p) as AuditEntry['payload'] };
+        expect(hashStoredEntry(prev, action, actorId, actorType, chainId, outcome, p, requestId, resource, seq, subjectId, ts, v)).toBe(reference(entry, prev));
+      }),
+      { numRuns: 3000, seed: 20261126 },
+    );
   });
 });

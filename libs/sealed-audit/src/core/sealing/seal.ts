@@ -65,16 +65,64 @@ export function canonicalEntry(entry: AuditEntry, payloadText?: string): string 
 
 /** The canonical form of an entry whose header fields are plain, with `payload` already canonical. */
 function canonicalTemplate(entry: AuditEntry, payload: string): string {
+  return canonicalEntryText(
+    entry.action,
+    entry.actorId,
+    entry.actorType,
+    entry.chainId,
+    entry.outcome,
+    payload,
+    entry.requestId,
+    entry.resource,
+    entry.seq,
+    entry.subjectId,
+    entry.ts,
+    entry.v,
+  );
+}
+
+/**
+ * The canonical form of an entry's hashed form from its fields (keys in RFC 8785 order), `payload`
+ * already canonical, `seq` and `v` safe integers. One function for every path that hashes an
+ * entry (sealing, verifying an entry object, verifying a raw stored row), so they cannot drift.
+ */
+export function canonicalEntryText(
+  action: string,
+  actorId: string | null,
+  actorType: string | null,
+  chainId: string,
+  outcome: string,
+  payload: string,
+  requestId: string | null,
+  resource: string | null,
+  seq: number,
+  subjectId: string | null,
+  ts: string,
+  v: number,
+): string {
   return (
-    `{"action":${JSON.stringify(entry.action)},"actorId":${nullable(entry.actorId)},"actorType":${nullable(entry.actorType)}` +
-    `,"chainId":${JSON.stringify(entry.chainId)},"outcome":${JSON.stringify(entry.outcome)},"payload":${payload}` +
-    `,"requestId":${nullable(entry.requestId)},"resource":${nullable(entry.resource)},"seq":${entry.seq}` +
-    `,"subjectId":${nullable(entry.subjectId)},"ts":${JSON.stringify(entry.ts)},"v":${entry.v}}`
+    `{"action":${jsonString(action)},"actorId":${nullable(actorId)},"actorType":${nullable(actorType)}` +
+    `,"chainId":${jsonString(chainId)},"outcome":${jsonString(outcome)},"payload":${payload}` +
+    `,"requestId":${nullable(requestId)},"resource":${nullable(resource)},"seq":${seq}` +
+    `,"subjectId":${nullable(subjectId)},"ts":${jsonString(ts)},"v":${v}}`
   );
 }
 
 function nullable(value: string | null): string {
-  return value === null ? 'null' : JSON.stringify(value);
+  return value === null ? 'null' : jsonString(value);
+}
+
+/**
+ * `JSON.stringify(value)` for a string: quotes around the text itself when nothing in it needs an
+ * escape (no `"`, `\`, control character or surrogate), which is what `JSON.stringify` writes then,
+ * without its call and copy; `JSON.stringify` for anything else.
+ */
+function jsonString(value: string): string {
+  for (let i = 0; i < value.length; i += 1) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(value);
+  }
+  return `"${value}"`;
 }
 
 function hasPlainFields(entry: AuditEntry): boolean {
@@ -136,18 +184,177 @@ ENTRY_HASH_TAG.copy(scratch);
  * the SHA-256 rounds, dominates at a few hundred bytes). The bytes are exactly those of
  * `Buffer.from(prevHash, 'hex')`, including its truncation at the first invalid digit.
  */
-function hashEntryMessage(prevHash: string, canonical: string): string {
+export function hashEntryMessage(prevHash: string, canonical: string): string {
   if (typeof prevHash !== 'string') throw new TypeError('prevHash must be a hex string');
-  const most = TAG_LENGTH + (prevHash.length >>> 1) + canonical.length * 3;
-  let target = scratch;
-  if (most > scratch.length) {
-    target = Buffer.alloc(most);
-    ENTRY_HASH_TAG.copy(target);
-    if (most <= SCRATCH_LIMIT) scratch = target;
-  }
+  const target = scratchFor(TAG_LENGTH + (prevHash.length >>> 1) + canonical.length * 3);
   const prevBytes = prevHash.length > 0 ? target.write(prevHash, TAG_LENGTH, 'hex') : 0;
   const end = TAG_LENGTH + prevBytes + target.write(canonical, TAG_LENGTH + prevBytes, 'utf8');
-  return oneShotHash('sha256', target.subarray(0, end), 'hex');
+  return oneShotHash('sha256', viewOf(target, end), 'hex');
+}
+
+/** The reused buffer when a message of up to `most` bytes fits it (grown up to the limit), else a new one. */
+function scratchFor(most: number): Buffer {
+  if (most <= scratch.length) return scratch;
+  const target = Buffer.alloc(most);
+  ENTRY_HASH_TAG.copy(target);
+  if (most <= SCRATCH_LIMIT) {
+    scratch = target;
+    views = [];
+  }
+  return target;
+}
+
+/** Views `scratch[0, end)`, kept per length (entries of a trail have a few hundred lengths): no Buffer per hash. */
+let views: Buffer[] = [];
+const MAX_VIEW = 8192;
+
+function viewOf(target: Buffer, end: number): Buffer {
+  if (target !== scratch || end > MAX_VIEW) return target.subarray(0, end);
+  let view = views[end];
+  if (view === undefined) views[end] = view = target.subarray(0, end);
+  return view;
+}
+
+/**
+ * `hashEntryMessage(prevHash, canonicalEntryText(…))` for the fields of a stored row (the
+ * verifier's per-row hash), with the canonical text written straight into the message buffer
+ * instead of being built as a string: header fields that are ASCII without anything to escape
+ * are copied byte by byte, the (flat) payload text is written natively. A field that needs more
+ * (an escape, a non-ASCII character) sends the row through `canonicalEntryText`. Same bytes, same
+ * hash (property-tested).
+ */
+export function hashStoredEntry(
+  prevHash: string,
+  action: string,
+  actorId: string | null,
+  actorType: string | null,
+  chainId: string,
+  outcome: string,
+  payload: string,
+  requestId: string | null,
+  resource: string | null,
+  seq: number,
+  subjectId: string | null,
+  ts: string,
+  v: number,
+): string {
+  const end = typeof prevHash === 'string' && prevHash.length === 64 ? encodeStoredEntry(prevHash, action, actorId, actorType, chainId, outcome, payload, requestId, resource, seq, subjectId, ts, v) : -1;
+  if (end >= 0) return oneShotHash('sha256', viewOf(scratch, end), 'hex');
+  return hashEntryMessage(prevHash, canonicalEntryText(action, actorId, actorType, chainId, outcome, payload, requestId, resource, seq, subjectId, ts, v));
+}
+
+/** Writes the message of {@link hashStoredEntry} into `scratch`; its length, or -1 for the general path. */
+function encodeStoredEntry(
+  prevHash: string,
+  action: string,
+  actorId: string | null,
+  actorType: string | null,
+  chainId: string,
+  outcome: string,
+  payload: string,
+  requestId: string | null,
+  resource: string | null,
+  seq: number,
+  subjectId: string | null,
+  ts: string,
+  v: number,
+): number {
+  // Header fields are written only when ASCII (1 byte per character, plus quotes); the payload
+  // may take 3 bytes per UTF-16 unit; integers up to 17 characters.
+  const headerLength =
+    action.length + chainId.length + outcome.length + ts.length + lengthOf(actorId) + lengthOf(actorType) + lengthOf(requestId) + lengthOf(resource) + lengthOf(subjectId);
+  const target = scratchFor(TAG_LENGTH + 32 + CONSTANT_BYTES + headerLength + 2 * 9 + 2 * 17 + payload.length * 3);
+  if (target !== scratch) return -1;
+  if (target.write(prevHash, TAG_LENGTH, 'hex') !== 32) return -1;
+  let at = TAG_LENGTH + 32;
+  at = putString(target, putConstant(target, at, K_ACTION), action);
+  at = putNullable(target, putConstant(target, at, K_ACTOR_ID), actorId);
+  at = putNullable(target, putConstant(target, at, K_ACTOR_TYPE), actorType);
+  at = putString(target, putConstant(target, at, K_CHAIN_ID), chainId);
+  at = putString(target, putConstant(target, at, K_OUTCOME), outcome);
+  if (at < 0) return -1;
+  at = putConstant(target, at, K_PAYLOAD);
+  at += target.write(payload, at, 'utf8');
+  at = putNullable(target, putConstant(target, at, K_REQUEST_ID), requestId);
+  at = putNullable(target, putConstant(target, at, K_RESOURCE), resource);
+  at = putInteger(target, putConstant(target, at, K_SEQ), seq);
+  at = putNullable(target, putConstant(target, at, K_SUBJECT_ID), subjectId);
+  at = putString(target, putConstant(target, at, K_TS), ts);
+  at = putInteger(target, putConstant(target, at, K_V), v);
+  if (at < 0) return -1;
+  target[at] = 0x7d; // }
+  return at + 1;
+}
+
+function lengthOf(value: string | null): number {
+  return value === null ? 4 : value.length;
+}
+
+const asciiBytes = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const K_ACTION = asciiBytes('{"action":');
+const K_ACTOR_ID = asciiBytes(',"actorId":');
+const K_ACTOR_TYPE = asciiBytes(',"actorType":');
+const K_CHAIN_ID = asciiBytes(',"chainId":');
+const K_OUTCOME = asciiBytes(',"outcome":');
+const K_PAYLOAD = asciiBytes(',"payload":');
+const K_REQUEST_ID = asciiBytes(',"requestId":');
+const K_RESOURCE = asciiBytes(',"resource":');
+const K_SEQ = asciiBytes(',"seq":');
+const K_SUBJECT_ID = asciiBytes(',"subjectId":');
+const K_TS = asciiBytes(',"ts":');
+const K_V = asciiBytes(',"v":');
+const CONSTANT_BYTES = [K_ACTION, K_ACTOR_ID, K_ACTOR_TYPE, K_CHAIN_ID, K_OUTCOME, K_PAYLOAD, K_REQUEST_ID, K_RESOURCE, K_SEQ, K_SUBJECT_ID, K_TS, K_V].reduce(
+  (sum, k) => sum + k.length,
+  1,
+);
+
+/** The `put*` helpers return the index after what they wrote, or -1 (and pass -1 on) when the general path is needed. */
+function putConstant(bytes: Uint8Array, at: number, constant: Uint8Array): number {
+  if (at < 0) return -1;
+  for (let i = 0; i < constant.length; i += 1) bytes[at + i] = constant[i]!;
+  return at + constant.length;
+}
+
+/** `JSON.stringify(value)` as bytes when that is the ASCII text between quotes (no escape needed). */
+function putString(bytes: Uint8Array, at: number, value: string): number {
+  if (at < 0) return -1;
+  bytes[at] = 0x22;
+  let i = 0;
+  for (; i < value.length; i += 1) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return -1;
+    bytes[at + 1 + i] = c;
+  }
+  bytes[at + 1 + i] = 0x22;
+  return at + 2 + i;
+}
+
+function putNullable(bytes: Uint8Array, at: number, value: string | null): number {
+  if (value !== null) return putString(bytes, at, value);
+  if (at < 0) return -1;
+  bytes[at] = 0x6e; // null
+  bytes[at + 1] = 0x75;
+  bytes[at + 2] = 0x6c;
+  bytes[at + 3] = 0x6c;
+  return at + 4;
+}
+
+/** `String(value)` of a safe integer as bytes (decimal digits, `-` when negative). */
+function putInteger(bytes: Uint8Array, at: number, value: number): number {
+  if (at < 0) return -1;
+  let n = value;
+  if (n < 0) {
+    bytes[at] = 0x2d;
+    at += 1;
+    n = -n;
+  }
+  let digits = 1;
+  for (let rest = Math.floor(n / 10); rest > 0; rest = Math.floor(rest / 10)) digits += 1;
+  for (let i = at + digits - 1; i >= at; i -= 1) {
+    bytes[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
 }
 
 /**

@@ -1,10 +1,12 @@
-import type { SealedEntry } from '../audit-event';
+import type { AuditOutcome, SealedEntry } from '../audit-event';
 import { AUDIT_OUTCOMES } from '../audit-event';
 import { GENESIS_CHECKPOINT_HASH, computeCheckpointHash, describeMalformedCheckpoint, type SignedCheckpoint } from '../checkpoint/checkpoint';
 import { PublicKeyRing, keyIdOf, verifyCheckpointSignature } from '../checkpoint/checkpoint-signer';
 import type { StoredSigningKey } from '../checkpoint/checkpoint-store.interface';
 import { MerkleTreeBuilder } from '../merkle';
-import { GENESIS_HASH, canonicalStoredPayload, computeEntryHash, computeStoredEntryHash } from '../sealing/seal';
+import { isCanonicalJsonObject } from '../sealing/canonical-json';
+import { GENESIS_HASH, canonicalStoredPayload, computeEntryHash, computeStoredEntryHash, hashStoredEntry } from '../sealing/seal';
+import { type StoredEntryRow, entryFromStoredRow } from './stored-entry-row';
 import type { ChainReport, VerificationProblem, VerificationReport, VerificationTrust } from './verification-report';
 
 type Source<T> = AsyncIterable<T> | Iterable<T>;
@@ -12,6 +14,12 @@ type Source<T> = AsyncIterable<T> | Iterable<T>;
 /** What a verification reads. Entries and checkpoints must come ordered by `(chainId, seq)`. */
 export interface TrailSource {
   entries: Source<SealedEntry>;
+  /**
+   * The same entries as batches of raw stored rows, read instead of `entries` when given: an
+   * intact row is checked from its fields, without an entry object or a promise per row (see
+   * {@link StoredEntryRow}). The report is the same.
+   */
+  entryRows?: Source<readonly StoredEntryRow[]>;
   /** Stored checkpoints (`audit_checkpoint`), ordered like the entries. */
   checkpoints?: Source<SignedCheckpoint>;
   /** Public keys recorded in the database; used only when no `publicKeys` are given. */
@@ -86,12 +94,25 @@ export async function verifyTrail(source: TrailSource, options: TrailVerifyOptio
     }
   };
 
-  for await (const entry of source.entries) {
-    total += 1;
-    if (!walker || walker.report.chainId !== entry.chainId) await startChain(entry.chainId);
-    const pending = (walker as ChainWalker).add(entry, checkpoints);
-    if (pending) await pending;
-    if (options.onProgress && total % progressEvery === 0) options.onProgress(total);
+  if (source.entryRows) {
+    for await (const rows of source.entryRows) {
+      for (let i = 0; i < rows.length; i += 1) {
+        const row = rows[i] as StoredEntryRow;
+        total += 1;
+        if (!walker || walker.report.chainId !== row[0]) await startChain(row[0]);
+        const pending = (walker as ChainWalker).addRow(row, checkpoints);
+        if (pending) await pending;
+        if (options.onProgress && total % progressEvery === 0) options.onProgress(total);
+      }
+    }
+  } else {
+    for await (const entry of source.entries) {
+      total += 1;
+      if (!walker || walker.report.chainId !== entry.chainId) await startChain(entry.chainId);
+      const pending = (walker as ChainWalker).add(entry, checkpoints);
+      if (pending) await pending;
+      if (options.onProgress && total % progressEvery === 0) options.onProgress(total);
+    }
   }
   await startChain(undefined);
 
@@ -253,6 +274,79 @@ class ChainWalker {
     if (Number.isSafeInteger(entry.seq)) this.expectedSeq = entry.seq + 1;
     report.headSeq = entry.seq;
     report.headHash = entry.hash;
+    return this.appended(checkpoints);
+  }
+
+  /**
+   * `add(entryFromStoredRow(row))`, without building the entry when the row is intact: while the
+   * chain has no problem, nothing held and no link pending, a row that passes {@link intact} is
+   * one on which `add` would find nothing and make exactly these updates. Any other row (and every
+   * row after a problem) takes `add`, so the findings are those of the entry path.
+   */
+  addRow(row: StoredEntryRow, checkpoints: Peekable<SignedCheckpoint>): Promise<void> | undefined {
+    const report = this.report;
+    if (report.problem !== undefined || this.held !== undefined || this.pendingLink !== undefined || !this.intact(row)) {
+      return this.add(entryFromStoredRow(row), checkpoints);
+    }
+    const hash = row[13];
+    const seq = this.expectedSeq;
+    report.entries += 1;
+    this.tree.appendEntryHash(hash);
+    this.prevPrevHash = this.prevHash;
+    this.prevHash = hash;
+    this.expectedSeq = seq + 1;
+    report.headSeq = seq;
+    report.headHash = hash;
+    return this.appended(checkpoints);
+  }
+
+  /**
+   * True when `check(entryFromStoredRow(row))` would find nothing and set no pending link: the
+   * expected seq, linked to the previous entry, well-formed (a known outcome, safe integers, a
+   * canonical JSON object as payload, so the hash is over the stored text), and its content
+   * hashing to its stored hash. The hex checks of `describeMalformed` hold without a regex: the
+   * stored hash equals a computed one (64 lower-case hex digits) and prev_hash equals the previous
+   * entry's hash, which passed them (or the genesis hash).
+   */
+  private intact(row: StoredEntryRow): boolean {
+    const seq = Number(row[1]);
+    if (seq !== this.expectedSeq || !Number.isSafeInteger(seq)) return false;
+    const prevHash = row[12];
+    if (prevHash !== this.prevHash) return false;
+    const outcome = row[5];
+    const v = Number(row[2]);
+    const chainId = row[0];
+    const ts = row[3];
+    const action = row[4];
+    const actorId = row[6];
+    const actorType = row[7];
+    const resource = row[8];
+    const subjectId = row[9];
+    const requestId = row[10];
+    const payload = row[11];
+    const hash = row[13];
+    if (
+      !AUDIT_OUTCOMES.includes(outcome as AuditOutcome) ||
+      !Number.isSafeInteger(v) ||
+      typeof chainId !== 'string' ||
+      typeof ts !== 'string' ||
+      typeof action !== 'string' ||
+      typeof hash !== 'string' ||
+      typeof payload !== 'string' ||
+      !nullableString(actorId) ||
+      !nullableString(actorType) ||
+      !nullableString(resource) ||
+      !nullableString(subjectId) ||
+      !nullableString(requestId) ||
+      !isCanonicalJsonObject(payload)
+    ) {
+      return false;
+    }
+    return hashStoredEntry(prevHash, action, actorId, actorType, chainId, outcome, payload, requestId, resource, seq, subjectId, ts, v) === hash;
+  }
+
+  /** After an entry joined the tree: the checkpoints and the anchored checkpoint it reaches. */
+  private appended(checkpoints: Peekable<SignedCheckpoint>): Promise<void> | undefined {
     const size = this.tree.size;
     if (size >= this.nextCheckpointSize) return this.checkpointsAt(size, checkpoints).then(() => this.checkAnchorAt(size));
     this.checkAnchorAt(size);
@@ -518,6 +612,10 @@ function describeMalformed(entry: SealedEntry, payloadIsObject: boolean): string
     return 'payload is not a JSON object';
   }
   return undefined;
+}
+
+function nullableString(value: unknown): boolean {
+  return value === null || typeof value === 'string';
 }
 
 /**
