@@ -24,7 +24,7 @@ const OUT = path.join(ROOT, 'dist', 'libs', 'sealed-audit');
 const TSCONFIG = path.join(LIB, 'tsconfig.lib.json');
 
 /** Runtime dependencies of the published package (versions taken from the root package.json). */
-const DEPENDENCIES = ['canonicalize', 'cli-progress', 'commander'];
+const DEPENDENCIES = ['cli-progress', 'commander'];
 /** Supplied by the host application: one copy of Nest / TypeORM / reflect-metadata per app. */
 const PEERS = ['@nestjs/common', '@nestjs/core', 'typeorm', 'reflect-metadata', 'rxjs'];
 /** Needed only for the matching feature: a SQLite, PostgreSQL or MariaDB store, nested DTO plans. */

@@ -1,4 +1,4 @@
-import canonicalizeImpl from 'canonicalize';
+import { serializeCanonical } from './rfc8785';
 
 /**
  * RFC 8785 (JSON Canonicalization Scheme) serialization: sorted keys, ECMAScript number form,
@@ -6,7 +6,7 @@ import canonicalizeImpl from 'canonicalize';
  * makes a stored entry re-hashable after a round trip through any database.
  */
 export function canonicalize(value: unknown): string {
-  const text = (canonicalizeImpl as unknown as (input: unknown) => string | undefined)(value);
+  const text = serializeCanonical(value);
   if (text === undefined) {
     throw new TypeError('canonicalize: the value has no JSON form (undefined, a function or a symbol)');
   }
