@@ -91,6 +91,16 @@ describe('verifyTrail: checkpoints and the anchor', () => {
     });
   });
 
+  it('a version that is not a positive integer (text in a SQLite column) is malformed, on both read paths, not a crash', async () => {
+    for (const v of [Number.NaN, 0, 1.5]) {
+      const tampered = a.map((entry, index) => (index === 4 ? { ...entry, v: v as 1 } : entry));
+      expect((await verifyTrail({ entries: tampered })).firstProblem).toMatchObject({ chainId: 'a', seq: 5, kind: 'malformed', detail: expect.stringContaining('v ') });
+    }
+    const rows = a.map((e) => [e.chainId, String(e.seq), String(e.v), e.ts, e.action, e.outcome, e.actorId, e.actorType, e.resource, e.subjectId, e.requestId, canonicalize(e.payload), e.prevHash, e.hash]);
+    (rows[4] as string[])[2] = 'x';
+    expect((await verifyTrail({ entries: [], entryRows: [rows as never] })).firstProblem).toMatchObject({ chainId: 'a', seq: 5, kind: 'malformed' });
+  });
+
   it('without any key, checkpoints are unknown-key; progress is reported', async () => {
     const cps = await checkpointsAt(a, [2]);
     const seen: number[] = [];
@@ -157,7 +167,7 @@ describe('verifyTrail over raw stored rows (entryRows)', () => {
           if (rows.length === 0) return;
         }
         const checkpoints = withCheckpoints ? cps : [];
-        // The same report, or the same error (a non-numeric v cannot be serialized on either path).
+        // The same report (or, should a path ever throw, the same error).
         const outcome = (run: Promise<unknown>): Promise<unknown> => run.catch((error: Error) => ({ threw: error.message }));
         const viaEntries = await outcome(verifyTrail({ entries: rows.map((row) => entryFromStoredRow(row)), checkpoints }, { publicKeys: ring }));
         const viaRows = await outcome(verifyTrail({ entries: [], entryRows: batches(rows, size), checkpoints }, { publicKeys: ring }));

@@ -605,6 +605,8 @@ function recognizeMovedEntries(walkers: readonly ChainWalker[]): void {
 
 function describeMalformed(entry: SealedEntry, payloadIsObject: boolean): string | undefined {
   if (!Number.isSafeInteger(entry.seq) || entry.seq < 1) return `seq ${String(entry.seq)} is not a positive integer`;
+  // A dynamically typed column (SQLite) can hold text in `v`: a finding, not a crash of the verifier.
+  if (!Number.isSafeInteger(entry.v) || entry.v < 1) return `v ${String(entry.v)} is not a positive integer`;
   if (typeof entry.hash !== 'string' || !/^[0-9a-f]{64}$/.test(entry.hash)) return 'hash is not 64 lower-case hex digits';
   if (typeof entry.prevHash !== 'string' || !/^[0-9a-f]{64}$/.test(entry.prevHash)) return 'prev_hash is not 64 lower-case hex digits';
   if (!AUDIT_OUTCOMES.includes(entry.outcome)) return `unknown outcome "${String(entry.outcome)}"`;
