@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       rounds: quick ? 1 : 3,
       warmup: quick ? 1 : 3,
       connections: 100,
-      variants: ['none', 'pino', 'sqlite', 'postgres', 'postgres-sync', 'sqlite-nocontext', 'postgres-nocontext', 'sqlite-nocontext-unaudited'],
+      variants: ['none', 'pino', 'sqlite', 'postgres', 'postgres-sync', 'sqlite-nocontext', 'postgres-nocontext', 'sqlite-nocontext-unaudited', 'nest-enhancers'],
       pgAdminUrl: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       nodePath: join(repo, 'dist', 'bench-modules'),
       appScript: join(__dirname, 'http', 'bench-app.js'),

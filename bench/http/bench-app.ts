@@ -7,13 +7,30 @@
  *   postgres     sealed-audit, async, PostgreSQL (BENCH_PG_URL)
  *   postgres-sync  sealed-audit, sync (the response waits for the commit; group commit), PostgreSQL
  *   sqlite-nocontext, postgres-nocontext  the same with `requestContext: false` (no AsyncLocalStorage)
+ *   nest-enhancers a global guard and a global interceptor that do nothing, no auditing: the floor
+ *                  of any design that hooks Nest's guard and interceptor pipeline, as this module does
  *   sqlite-nocontext-unaudited  the module loaded, the endpoint not audited: what every request pays
  *                  (request hook, global guard, Nest's interceptor pipeline) before any entry is made
  * Prints `listening <port>` when ready.
  */
 import 'reflect-metadata';
-import { Body, Controller, Get, HttpCode, Module, Optional, Post, ValidationPipe, type DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Injectable,
+  Module,
+  Optional,
+  Post,
+  ValidationPipe,
+  type CallHandler,
+  type CanActivate,
+  type DynamicModule,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import type { Observable } from 'rxjs';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
 import { AuditModule, AuditService, Audited, PiiField } from 'sealed-audit';
 
@@ -63,12 +80,37 @@ class StatsController {
   }
 }
 
+@Injectable()
+class PassGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
+@Injectable()
+class PassInterceptor implements NestInterceptor {
+  intercept(_context: unknown, next: CallHandler): Observable<unknown> {
+    return next.handle();
+  }
+}
+
+/** The `nest-enhancers` variant: Nest's guard and interceptor pipelines, with nothing in them. */
+@Module({
+  providers: [
+    { provide: APP_GUARD, useClass: PassGuard },
+    { provide: APP_INTERCEPTOR, useClass: PassInterceptor },
+  ],
+})
+class NoopEnhancersModule {}
+
 async function variantImports(name: string): Promise<DynamicModule[]> {
   const variant = name.replace(/(-nocontext)?(-unaudited)?$/, '');
   const context = name.includes('-nocontext') ? { requestContext: false } : {};
   switch (variant) {
     case 'none':
       return [];
+    case 'nest-enhancers':
+      return [{ module: NoopEnhancersModule }];
     case 'pino': {
       const { LoggerModule } = await import('nestjs-pino');
       const pino = (await import('pino')).default;
@@ -98,7 +140,7 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
         }),
       ];
     default:
-      throw new Error(`unknown BENCH_VARIANT "${name}" (none, pino, sqlite, postgres, postgres-sync, with -nocontext and -nocontext-unaudited)`);
+      throw new Error(`unknown BENCH_VARIANT "${name}" (none, nest-enhancers, pino, sqlite, postgres, postgres-sync, with -nocontext and -nocontext-unaudited)`);
   }
 }
 
