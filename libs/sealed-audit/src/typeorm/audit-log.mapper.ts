@@ -1,6 +1,8 @@
 import type { AuditOutcome, JsonObject, SealedEntry } from '../core/audit-event';
 import { canonicalize } from '../core/sealing/canonical-json';
 import { PAYLOAD_TEXT, type WithPayloadText } from '../core/sealing/seal';
+import type { StoredCheckpoint } from '../core/checkpoint/checkpoint-store.interface';
+import type { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import type { AuditLogEntity } from './audit-log.entity';
 
 /** The only timestamp form that survives timestamptz(3) and TEXT columns unchanged. */
@@ -67,4 +69,45 @@ function parsePayload(text: string): JsonObject {
     // Deliberately not a JSON object: the verifier flags it as malformed.
     return text as unknown as JsonObject;
   }
+}
+
+/**
+ * An `audit_checkpoint` row by entity property name: as the entity reads it, or as `pg` sends it
+ * raw (bigints as text, `ts` as a Date).
+ */
+export interface AuditCheckpointRow extends Omit<AuditCheckpointEntity, 'seq' | 'v' | 'treeSize' | 'ts'> {
+  seq: number | string;
+  v: number | string;
+  treeSize: number | string;
+  ts: Date | string;
+}
+
+/** A row as a stored checkpoint. A damaged `frontier` reads as empty instead of throwing. */
+export function fromCheckpointRow(row: AuditCheckpointRow): StoredCheckpoint {
+  let frontier: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(row.frontier);
+    if (Array.isArray(parsed)) frontier = parsed.map(String);
+  } catch {
+    // A damaged frontier only costs the checkpointer a re-read of the chain.
+  }
+  return {
+    v: Number(row.v) as 1,
+    chainId: row.chainId,
+    seq: Number(row.seq),
+    treeSize: Number(row.treeSize),
+    root: trimHex(row.root),
+    headHash: trimHex(row.headHash),
+    ts: row.ts instanceof Date ? row.ts.toISOString() : row.ts,
+    prevHash: trimHex(row.prevHash),
+    keyId: trimHex(row.keyId),
+    hash: trimHex(row.hash),
+    signature: row.signature,
+    frontier,
+  };
+}
+
+/** char(64) pads with spaces on some databases; a hex column never has meaningful spaces. */
+function trimHex(value: string): string {
+  return typeof value === 'string' ? value.trimEnd() : value;
 }

@@ -5,6 +5,7 @@ import { type StoredEntryRow, entryFromStoredRow } from '../core/verify/stored-e
 import type { TrailSource } from '../core/verify/trail-verifier';
 import { AuditCheckpointEntity, AuditSigningKeyEntity } from './audit-checkpoint.entity';
 import { AuditLogEntity } from './audit-log.entity';
+import { type AuditCheckpointRow, fromCheckpointRow } from './audit-log.mapper';
 import type { TypeOrmAuditStore } from './typeorm-audit.store';
 
 /** Options of {@link openTrailSnapshot}. */
@@ -81,6 +82,10 @@ const TEXT_COLUMNS: PgTypes = { getTypeParser: () => (value: string) => value };
 const ENTRIES_CURSOR = 'sealed_audit_verify_entries';
 const CHECKPOINTS_CURSOR = 'sealed_audit_verify_checkpoints';
 const CHECKPOINT_BATCH_SIZE = 500;
+/** The `audit_checkpoint` columns named as the entity's properties: the rows the store's mapper reads. */
+const CHECKPOINT_COLUMNS =
+  'chain_id AS "chainId", seq, v, ts, tree_size AS "treeSize", root, head_hash AS "headHash", prev_hash AS "prevHash", ' +
+  'key_id AS "keyId", signature, hash, frontier';
 
 /**
  * The `audit_log` columns in the order {@link entryFromRow} reads them. `ts` (timestamptz(3)) is
@@ -120,8 +125,8 @@ async function openPostgresSnapshot(dataSource: DataSource, batchSize: number): 
       const keyTable = tablePath(dataSource, AuditSigningKeyEntity);
       const { rows } = await client.query({ text: 'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS present', values: [checkpointTable, keyTable] });
       if ((rows[0] as { present?: boolean } | undefined)?.present === true) {
-        await client.query({ text: `DECLARE ${CHECKPOINTS_CURSOR} NO SCROLL CURSOR FOR SELECT * FROM ${checkpointTable} ORDER BY chain_id, seq` });
-        checkpoints = fetchAll(client, CHECKPOINTS_CURSOR, CHECKPOINT_BATCH_SIZE, checkpointFromRow);
+        await client.query({ text: `DECLARE ${CHECKPOINTS_CURSOR} NO SCROLL CURSOR FOR SELECT ${CHECKPOINT_COLUMNS} FROM ${checkpointTable} ORDER BY chain_id, seq` });
+        checkpoints = fetchAll<AuditCheckpointRow, StoredCheckpoint>(client, CHECKPOINTS_CURSOR, CHECKPOINT_BATCH_SIZE, fromCheckpointRow);
         const keys = await client.query({ text: `SELECT key_id, algorithm, public_key, created_at FROM ${keyTable} ORDER BY created_at ASC, key_id ASC` });
         storedKeys = (keys.rows as KeyRow[]).map(keyFromRow);
       }
@@ -191,23 +196,9 @@ function tablePath(dataSource: DataSource, entity: new () => object): string {
     .join('.');
 }
 
-/** A row of {@link ENTRY_COLUMNS} as sent: the stored-row layout, `ts` still to normalize. */
-type EntryRow = [
-  chainId: string,
-  seq: string,
-  v: string,
-  ts: string,
-  action: string,
-  outcome: string,
-  actorId: string | null,
-  actorType: string | null,
-  resource: string | null,
-  subjectId: string | null,
-  requestId: string | null,
-  payload: string,
-  prevHash: string,
-  hash: string,
-];
+/** A row of {@link ENTRY_COLUMNS} as sent: the stored-row layout, `seq` and `v` as text, `ts` still to normalize. */
+type EntryRow = Writable<StoredEntryRow>;
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Timestamps outside years 1..9999 come as epoch milliseconds (see {@link ENTRY_COLUMNS}): made ISO in place. */
 function normalizeRows(rows: EntryRow[]): void {
@@ -225,46 +216,6 @@ function isoTimestamp(text: string): string {
   return Number.isNaN(date.getTime()) ? text : date.toISOString();
 }
 
-interface CheckpointRow {
-  chain_id: string;
-  seq: string;
-  v: number;
-  ts: Date | string;
-  tree_size: string;
-  root: string;
-  head_hash: string;
-  prev_hash: string;
-  key_id: string;
-  signature: string;
-  hash: string;
-  frontier: string;
-}
-
-/** The same mapping as the store's `readCheckpoints()`. */
-function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
-  let frontier: string[] = [];
-  try {
-    const parsed: unknown = JSON.parse(row.frontier);
-    if (Array.isArray(parsed)) frontier = parsed.map(String);
-  } catch {
-    // A damaged frontier only costs the checkpointer a re-read of the chain.
-  }
-  return {
-    v: Number(row.v) as 1,
-    chainId: row.chain_id,
-    seq: Number(row.seq),
-    treeSize: Number(row.tree_size),
-    root: trimHex(row.root),
-    headHash: trimHex(row.head_hash),
-    ts: row.ts instanceof Date ? row.ts.toISOString() : row.ts,
-    prevHash: trimHex(row.prev_hash),
-    keyId: trimHex(row.key_id),
-    hash: trimHex(row.hash),
-    signature: row.signature,
-    frontier,
-  };
-}
-
 interface KeyRow {
   key_id: string;
   algorithm: string;
@@ -279,9 +230,4 @@ function keyFromRow(row: KeyRow): StoredSigningKey {
     publicKey: row.public_key,
     createdAt: row.created_at instanceof Date ? row.created_at.toISOString() : row.created_at,
   };
-}
-
-/** char(64) pads with spaces; a hex column never has meaningful spaces. */
-function trimHex(value: string): string {
-  return typeof value === 'string' ? value.trimEnd() : value;
 }

@@ -11,7 +11,7 @@ import {
 } from '../core/checkpoint/checkpoint-store.interface';
 import { AuditCheckpointEntity, AuditSigningKeyEntity } from './audit-checkpoint.entity';
 import { AUDIT_LOG_TABLE, AuditLogEntity } from './audit-log.entity';
-import { fromAuditLogRow, toAuditLogRow } from './audit-log.mapper';
+import { fromAuditLogRow, fromCheckpointRow, toAuditLogRow } from './audit-log.mapper';
 import { auditDialectOf, type AuditSqlDialect, inspectAuditSchema, installAuditSchema } from './audit-schema';
 import {
   AuditCheckpointTablesMissingError,
@@ -592,35 +592,6 @@ function checkPageSize(value: number | undefined): number {
     throw new RangeError(`pageSize must be a positive integer, got ${String(pageSize)}`);
   }
   return pageSize;
-}
-
-function fromCheckpointRow(row: AuditCheckpointEntity): StoredCheckpoint {
-  let frontier: string[] = [];
-  try {
-    const parsed: unknown = JSON.parse(row.frontier);
-    if (Array.isArray(parsed)) frontier = parsed.map(String);
-  } catch {
-    // A damaged frontier only costs the checkpointer a re-read of the chain.
-  }
-  return {
-    v: Number(row.v) as 1,
-    chainId: row.chainId,
-    seq: Number(row.seq),
-    treeSize: Number(row.treeSize),
-    root: trimHex(row.root),
-    headHash: trimHex(row.headHash),
-    ts: row.ts,
-    prevHash: trimHex(row.prevHash),
-    keyId: trimHex(row.keyId),
-    hash: trimHex(row.hash),
-    signature: row.signature,
-    frontier,
-  };
-}
-
-/** char(64) pads on some databases; a hex column never has meaningful spaces. */
-function trimHex(value: string): string {
-  return typeof value === 'string' ? value.trimEnd() : value;
 }
 
 /** PostgreSQL 23505, SQLite primary key / unique constraint, MariaDB ER_DUP_ENTRY. */

@@ -1,97 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempSqlite, tempSqlitePath } from '../../../../../test/support/sqlite';
-import { createAuditStore, type TypeOrmAuditStore } from '../../typeorm';
-import type { AuditEvent, ChainHead, SealedEntry } from '../audit-event';
-import type { AuditReadOptions, AuditStore } from '../audit-store.interface';
+import { event, ns, quiet, SwitchedStore, tempPlaces, waitFor, writerFactory } from '../../../../../test/support/audit-writer';
+import { readEntries } from '../../../../../test/support/stored-entries';
+import { createAuditStore } from '../../typeorm';
+import type { SealedEntry } from '../audit-event';
 import { Redactor } from '../redaction/redactor';
 import { verifyChains } from '../verify/chain-verifier';
 import { buildEntry, DEFAULT_MAX_ENTRY_BYTES } from './audit-entry.builder';
-import type { AuditLogger } from './audit-logger';
-import { AuditUnavailableError, AuditWriter, type AuditWriterOptions } from './audit-writer';
+import { AuditUnavailableError } from './audit-writer';
 
-const cleanup: string[] = [];
-const dirs: string[] = [];
-afterAll(() => {
-  cleanup.forEach(removeTempSqlite);
-  dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
-});
+const { newFile, newDir } = tempPlaces('sealed-audit-spool-');
+const writer = writerFactory('durability-spec-key');
+const readBack = (file: string): Promise<SealedEntry[]> => readEntries({ type: 'sqlite', database: file });
 
-function newFile(): string {
-  const file = tempSqlitePath();
-  cleanup.push(file);
-  return file;
-}
-
-function newDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sealed-audit-spool-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function quiet(): AuditLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, log: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m) => void lines.push(m) };
-}
-
-/**
- * A REAL SQLite store behind a switch: `down = true` makes every call fail like an unreachable
- * database (fault injection in front of the real thing; the stored data is real).
- */
-class SwitchedStore implements AuditStore {
-  down = false;
-  constructor(readonly inner: TypeOrmAuditStore) {}
-  init(): Promise<void> {
-    return this.inner.init();
-  }
-  readHead(chainId: string): Promise<ChainHead | null> {
-    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1 (injected outage)'));
-    return this.inner.readHead(chainId);
-  }
-  append(entries: readonly SealedEntry[]): Promise<void> {
-    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1 (injected outage)'));
-    return this.inner.append(entries);
-  }
-  read(options?: AuditReadOptions): AsyncIterable<SealedEntry> {
-    return this.inner.read(options);
-  }
-  readChain(chainId: string, afterSeq: number): AsyncIterable<SealedEntry> {
-    return this.inner.readChain(chainId, afterSeq);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
-function event(n: number, overrides: Partial<AuditEvent> = {}): AuditEvent {
-  return { timestamp: new Date(Date.UTC(2025, 0, 2, 3, 4, 5, n % 1000)), action: 'record.read', outcome: 'success', requestId: `r-${n}`, metadata: { n }, ...overrides };
-}
-
-function writer(store: AuditStore, options: Partial<AuditWriterOptions> = {}): AuditWriter {
-  return new AuditWriter(store, new Redactor({ hmacKey: 'durability-spec-key' }), { chainId: 'c1', logger: quiet(), batchSize: 5, maxDelayMs: 5, ...options });
-}
-
-async function readBack(file: string): Promise<SealedEntry[]> {
-  const store = createAuditStore({ type: 'sqlite', database: file });
-  try {
-    const out: SealedEntry[] = [];
-    for await (const entry of store.read()) out.push(entry);
-    return out;
-  } finally {
-    await store.close();
-  }
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-const ns = (entries: SealedEntry[]): unknown[] => entries.map((entry) => (entry.payload.metadata as { n: unknown }).n);
 const spoolFiles = (dir: string): string[] => readdirSync(dir, { recursive: true }).map(String).filter((name) => name.endsWith('.spool.jsonl'));
 
 describe('AuditWriter spool (async outage handling) on real SQLite', () => {

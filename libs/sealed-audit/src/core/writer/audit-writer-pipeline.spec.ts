@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../../../../../test/support/postgres';
-import { removeTempSqlite, tempSqlitePath } from '../../../../../test/support/sqlite';
-import { createAuditStore, type TypeOrmAuditStore } from '../../typeorm';
-import type { AuditEvent, ChainHead, SealedEntry } from '../audit-event';
-import type { AuditReadOptions, AuditStore } from '../audit-store.interface';
-import { Redactor } from '../redaction/redactor';
+import { event as plainEvent, injectedOutage, ns, SwitchedStore, tempPlaces, waitFor, writerFactory } from '../../../../../test/support/audit-writer';
+import { readEntries } from '../../../../../test/support/stored-entries';
+import { createAuditStore } from '../../typeorm';
+import type { AuditEvent, SealedEntry } from '../audit-event';
 import { verifyChains } from '../verify/chain-verifier';
-import type { AuditLogger } from './audit-logger';
-import { AuditUnavailableError, AuditWriter, type AuditWriterOptions } from './audit-writer';
+import { AuditUnavailableError } from './audit-writer';
 
 /*
  * The writer seals batch N+1 while batch N's INSERT is in flight, and sends N+1 only after N
@@ -17,42 +12,17 @@ import { AuditUnavailableError, AuditWriter, type AuditWriterOptions } from './a
  * in flight: another writer takes the chain, the store goes down, the queue overflows.
  */
 
-const files: string[] = [];
-const dirs: string[] = [];
-afterAll(() => {
-  files.forEach(removeTempSqlite);
-  dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
-});
-
-function newFile(): string {
-  const file = tempSqlitePath();
-  files.push(file);
-  return file;
-}
-
-function newDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sealed-audit-pipeline-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function quiet(): AuditLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, log: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m) => void lines.push(m) };
-}
+const { newFile, newDir } = tempPlaces('sealed-audit-pipeline-');
 
 /**
  * A real store whose appends can be held at a gate (`hold()` … `release()`) and made to fail like
  * an unreachable database (`down`). `sent` lists every append that reached the real store (first
  * seq and size), in order, whether it committed or not.
  */
-class GatedStore implements AuditStore {
-  down = false;
+class GatedStore extends SwitchedStore {
   readonly sent: Array<{ first: number; count: number }> = [];
   private gate: { opened: Promise<void>; open(): void } | undefined;
   private holding = 0;
-
-  constructor(readonly inner: TypeOrmAuditStore) {}
 
   /** The next appends wait until `release()`. */
   hold(): void {
@@ -72,31 +42,15 @@ class GatedStore implements AuditStore {
     return this.holding;
   }
 
-  init(): Promise<void> {
-    return this.inner.init();
-  }
-  readHead(chainId: string): Promise<ChainHead | null> {
-    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1 (injected outage)'));
-    return this.inner.readHead(chainId);
-  }
-  async append(entries: readonly SealedEntry[]): Promise<void> {
+  override async append(entries: readonly SealedEntry[]): Promise<void> {
     if (this.gate) {
       this.holding += 1;
       await this.gate.opened;
       this.holding -= 1;
     }
-    if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1 (injected outage)');
+    if (this.down) throw injectedOutage();
     this.sent.push({ first: entries[0]?.seq ?? 0, count: entries.length });
     await this.inner.append(entries);
-  }
-  read(options?: AuditReadOptions): AsyncIterable<SealedEntry> {
-    return this.inner.read(options);
-  }
-  readChain(chainId: string, afterSeq: number): AsyncIterable<SealedEntry> {
-    return this.inner.readChain(chainId, afterSeq);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 
@@ -105,7 +59,7 @@ class GatedStore implements AuditStore {
  * test can see which events were sealed while an append was held.
  */
 function event(n: number, built: number[] = [], overrides: Partial<AuditEvent> = {}): AuditEvent {
-  const value: AuditEvent = { timestamp: new Date(Date.UTC(2025, 0, 2, 3, 4, 5, n % 1000)), action: 'record.read', outcome: 'success', requestId: `r-${n}`, ...overrides };
+  const value = plainEvent(n, overrides);
   Object.defineProperty(value, 'metadata', {
     enumerable: true,
     get: () => {
@@ -117,30 +71,9 @@ function event(n: number, built: number[] = [], overrides: Partial<AuditEvent> =
   return value;
 }
 
-function writer(store: AuditStore, options: Partial<AuditWriterOptions> = {}): AuditWriter {
-  return new AuditWriter(store, new Redactor({ hmacKey: 'pipeline-spec-key' }), { chainId: 'c1', logger: quiet(), batchSize: 5, maxDelayMs: 5, ...options });
-}
+const writer = writerFactory('pipeline-spec-key');
+const readBack = (file: string): Promise<SealedEntry[]> => readEntries({ type: 'sqlite', database: file });
 
-async function readBack(file: string): Promise<SealedEntry[]> {
-  const store = createAuditStore({ type: 'sqlite', database: file });
-  try {
-    const out: SealedEntry[] = [];
-    for await (const entry of store.read()) out.push(entry);
-    return out;
-  } finally {
-    await store.close();
-  }
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-const ns = (entries: SealedEntry[]): unknown[] => entries.map((entry) => (entry.payload.metadata as { n: unknown }).n);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('AuditWriter pipeline (next batch sealed while one is committed) on real SQLite', () => {
