@@ -5,8 +5,9 @@ import { AUDIT_RUNTIME } from './audit.internal-constants';
 import type { AuditRuntime } from '../runtime';
 
 /**
- * Runs first for every request: assigns the request id, starts timing, hooks the end of the
- * response (so a 401/403 from a guard or an auth middleware is recorded too), and opens the
+ * The request hook on adapters other than Express (there the module wraps the app itself):
+ * `capture.enter()` for every request — request id, timing, the end-of-response hook (so a 401/403
+ * from a guard or an auth middleware is recorded too) and, unless `requestContext: false`, the
  * AsyncLocalStorage context that `AuditService.record()` reads.
  */
 @Injectable()
@@ -14,7 +15,6 @@ export class AuditContextMiddleware implements NestMiddleware {
   constructor(@Inject(AUDIT_RUNTIME) private readonly runtime: AuditRuntime) {}
 
   use(req: CapturedRequest, res: ServerResponse, next: (error?: unknown) => void): void {
-    const context = this.runtime.capture.begin(req, res);
-    this.runtime.capture.storage.run(context, next);
+    this.runtime.capture.enter(req, res, next);
   }
 }
