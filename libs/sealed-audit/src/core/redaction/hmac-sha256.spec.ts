@@ -46,6 +46,39 @@ describe('HmacSha256', () => {
     );
   });
 
+  it('packs ASCII texts of every length 0–70 (the one-block word-packing path and just past it) like createHmac', () => {
+    const key = Buffer.from('bench-hmac-key-0123456789abcdef0123456789');
+    const hmac = new HmacSha256(key);
+    const ascii = fc.integer({ min: 0, max: 0x7f }).map((code) => String.fromCharCode(code));
+    for (let length = 0; length <= 70; length += 1) {
+      fc.assert(
+        fc.property(fc.string({ unit: ascii, minLength: length, maxLength: length }), (t) => expect(hmac.hex(t)).toBe(reference(key, t))),
+        { numRuns: 30, seed: length },
+      );
+    }
+  });
+
+  it('prefixedHex is the prefix then hex, on both paths (JavaScript and createHmac), alternating with hex', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.nat({ max: 400 }).map((n) => 'b'.repeat(n)));
+    const prefix = fc.string({ unit: fc.constantFrom(...'hmac-sha256:0123456789abcdef :'.split('')), maxLength: 40 });
+    fc.assert(
+      fc.property(prefix, fc.array(text, { minLength: 1, maxLength: 4 }), (p, texts) => {
+        const key = Buffer.from('bench-hmac-key-0123456789abcdef0123456789');
+        const hmac = new HmacSha256(key, p);
+        for (const t of texts) {
+          expect(hmac.prefixedHex(t)).toBe(p + reference(key, t));
+          expect(hmac.hex(t)).toBe(reference(key, t));
+        }
+      }),
+      { numRuns: 2000, seed: 20250104 },
+    );
+  });
+
+  it('refuses a prefix it could not write as one byte per character', () => {
+    expect(() => new HmacSha256(Buffer.from('k'), 'héllo:')).toThrow(RangeError);
+    expect(() => new HmacSha256(Buffer.from('k'), 'x'.repeat(193))).toThrow(RangeError);
+  });
+
   it('keeps each instance keyed by its own key (the scratch space is shared)', () => {
     const a = new HmacSha256(Buffer.from('key-a'));
     const b = new HmacSha256(Buffer.from('key-b'));

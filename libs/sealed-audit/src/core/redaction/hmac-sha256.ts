@@ -9,8 +9,11 @@ import { SHA256_IV as IV, sha256Compress as compress } from '../crypto/sha256';
  * value (HMAC hashes the 64-byte padded key twice before it sees the text). `crypto.hash` one-shot
  * and `Hash.copy()` of a pre-keyed state were measured too: no faster, they make the same trips.
  * Here the key's inner and outer blocks are compressed once at construction (the "midstates"), so
- * a text of up to 55 UTF-8 bytes costs exactly two compressions in JavaScript (≈ 0.5 µs each) and
- * no allocation besides the hex string.
+ * a text of up to 55 UTF-8 bytes costs exactly two compressions in JavaScript (≈ 0.4–0.5 µs each) and
+ * no allocation besides the result string. Around them: an ASCII text of one block is packed into
+ * message words straight from its char codes (no byte buffer, no UTF-8 encoder call), the digest is
+ * written as hex digits into a byte buffer and read back as one flat Latin-1 string (with the
+ * pseudonym prefix in front), and 8-word copies are loops, not TypedArray#set/fill builtin calls.
  *
  * Output is byte-identical to `createHmac('sha256', key).update(text, 'utf8').digest('hex')`
  * (property-tested against it, with long keys and unpaired surrogates). Texts longer than
@@ -20,9 +23,19 @@ export class HmacSha256 {
   private readonly key: Buffer;
   private readonly inner = new Int32Array(8);
   private readonly outer = new Int32Array(8);
+  /** ASCII text {@link prefixedHex} puts before the digest (written into the output once per call). */
+  private readonly prefix: Uint8Array;
+  private readonly prefixString: string;
 
-  constructor(key: Buffer) {
+  /**
+   * @param key the HMAC key (any length; longer than a block is hashed first).
+   * @param prefix ASCII text {@link prefixedHex} returns before the digest, e.g. `hmac-sha256:<key id>:`.
+   */
+  constructor(key: Buffer, prefix = '') {
+    if (!/^[\x20-\x7e]*$/.test(prefix) || prefix.length > OUT.length - 64) throw new RangeError('HmacSha256: the prefix must be printable ASCII, at most 192 characters.');
     this.key = key;
+    this.prefix = Uint8Array.from(prefix, (c) => c.charCodeAt(0));
+    this.prefixString = prefix;
     // A key longer than one block is hashed first (RFC 2104 §2); a shorter one is zero-padded.
     const block = Buffer.alloc(64);
     (key.length > 64 ? createHash('sha256').update(key).digest() : key).copy(block);
@@ -39,20 +52,58 @@ export class HmacSha256 {
 
   /** Lower-case hex HMAC-SHA-256 of the UTF-8 bytes of `text`. */
   hex(text: string): string {
-    // Each UTF-16 unit is at most 3 UTF-8 bytes: a text that short always fits the scratch blocks.
-    if (text.length * 3 > MAX_JS_BYTES && Buffer.byteLength(text, 'utf8') > MAX_JS_BYTES) {
-      return createHmac('sha256', this.key).update(text, 'utf8').digest('hex');
-    }
-    let length = 0;
-    for (let i = 0; i < text.length; i += 1) {
-      const code = text.charCodeAt(i);
-      if (code >= 0x80) {
-        length = -1;
-        break;
+    if (this.digest(text)) return createHmac('sha256', this.key).update(text, 'utf8').digest('hex');
+    return render(0);
+  }
+
+  /**
+   * The constructor's prefix, then {@link hex} of `text`: one flat string. (Concatenating 64 hex
+   * digits two at a time built a tree of 33 string pieces that every later reader — the writer's
+   * JSON.stringify, the sealing canonicalizer — had to flatten first; flattening cost more than
+   * the concatenation.)
+   */
+  prefixedHex(text: string): string {
+    if (this.digest(text)) return this.prefixString + createHmac('sha256', this.key).update(text, 'utf8').digest('hex');
+    const prefix = this.prefix;
+    for (let i = 0; i < prefix.length; i += 1) OUT[i] = prefix[i]!;
+    return render(prefix.length);
+  }
+
+  /**
+   * Leaves HMAC(text) in {@link STATE}; returns true instead when the text is too long for the
+   * JavaScript path (the caller uses createHmac).
+   */
+  private digest(text: string): boolean {
+    const n = text.length;
+    // One block (≤ 55 bytes), ASCII: packed into big-endian words straight from the char codes.
+    // Nearly every pseudonymized value (an e-mail address, a phone number, a name) takes this path.
+    if (n <= 55) {
+      let word = 0;
+      let i = 0;
+      for (; i < n; i += 1) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        word = (word << 8) | code;
+        if ((i & 3) === 3) {
+          MESSAGE[i >>> 2] = word;
+          word = 0;
+        }
       }
-      BYTES[length++] = code;
+      if (i === n) {
+        // Padding: 0x80 after the text, zeros, then the bit length of (key block + text).
+        const shift = (3 - (n & 3)) * 8;
+        MESSAGE[n >>> 2] = (((word << 8) | 0x80) << shift) | 0;
+        for (let w = (n >>> 2) + 1; w < 15; w += 1) MESSAGE[w] = 0;
+        MESSAGE[15] = (64 + n) * 8;
+        copy8(STATE, this.inner);
+        compress(STATE, MESSAGE, 0);
+        this.finish();
+        return false;
+      }
     }
-    if (length === -1) length = SCRATCH.write(text, 0, 'utf8');
+    // Each UTF-16 unit is at most 3 UTF-8 bytes: a text that short always fits the scratch blocks.
+    if (n * 3 > MAX_JS_BYTES && Buffer.byteLength(text, 'utf8') > MAX_JS_BYTES) return true;
+    const length = SCRATCH.write(text, 0, 'utf8');
     // Padding: 0x80, zeros, then the bit length of (key block + text) in the last 8 bytes.
     const blocks = (length + 9 + 63) >>> 6;
     const end = blocks * 64;
@@ -66,22 +117,45 @@ export class HmacSha256 {
     for (let w = 0, o = 0; w < blocks * 16; w += 1, o += 4) {
       MESSAGE[w] = (BYTES[o]! << 24) | (BYTES[o + 1]! << 16) | (BYTES[o + 2]! << 8) | BYTES[o + 3]!;
     }
-    STATE.set(this.inner);
+    copy8(STATE, this.inner);
     for (let b = 0; b < blocks; b += 1) compress(STATE, MESSAGE, b * 16);
-    // Outer hash: the 32-byte inner digest in one padded block (64 + 32 bytes = 768 bits).
-    for (let i = 0; i < 8; i += 1) MESSAGE[i] = STATE[i]!;
-    MESSAGE[8] = 0x80000000 | 0;
-    MESSAGE.fill(0, 9, 15);
-    MESSAGE[15] = 768;
-    STATE.set(this.outer);
-    compress(STATE, MESSAGE, 0);
-    let out = '';
-    for (let i = 0; i < 8; i += 1) {
-      const word = STATE[i]!;
-      out += HEX[(word >>> 24) & 0xff]! + HEX[(word >>> 16) & 0xff]! + HEX[(word >>> 8) & 0xff]! + HEX[word & 0xff]!;
-    }
-    return out;
+    this.finish();
+    return false;
   }
+
+  /** Outer hash: the 32-byte inner digest in one padded block (64 + 32 bytes = 768 bits). */
+  private finish(): void {
+    copy8(MESSAGE, STATE);
+    MESSAGE[8] = 0x80000000 | 0;
+    for (let w = 9; w < 15; w += 1) MESSAGE[w] = 0;
+    MESSAGE[15] = 768;
+    copy8(STATE, this.outer);
+    compress(STATE, MESSAGE, 0);
+  }
+}
+
+/** `to[0..8) = from[0..8)`: a loop beats TypedArray#set (a builtin call) at this size. */
+function copy8(to: Int32Array, from: Int32Array): void {
+  for (let i = 0; i < 8; i += 1) to[i] = from[i]!;
+}
+
+/** {@link STATE} as 64 lower-case hex digits at `OUT[offset…]`; returns `OUT[0, offset + 64)` as a string. */
+function render(offset: number): string {
+  let o = offset;
+  for (let i = 0; i < 8; i += 1) {
+    const word = STATE[i]!;
+    OUT[o] = HEX_DIGITS[(word >>> 28) & 15]!;
+    OUT[o + 1] = HEX_DIGITS[(word >>> 24) & 15]!;
+    OUT[o + 2] = HEX_DIGITS[(word >>> 20) & 15]!;
+    OUT[o + 3] = HEX_DIGITS[(word >>> 16) & 15]!;
+    OUT[o + 4] = HEX_DIGITS[(word >>> 12) & 15]!;
+    OUT[o + 5] = HEX_DIGITS[(word >>> 8) & 15]!;
+    OUT[o + 6] = HEX_DIGITS[(word >>> 4) & 15]!;
+    OUT[o + 7] = HEX_DIGITS[word & 15]!;
+    o += 8;
+  }
+  // One native copy into a flat one-byte string (the digits and prefix are ASCII).
+  return OUT.toString('latin1', 0, o);
 }
 
 /** Longest text (in UTF-8 bytes) hashed here: 4 blocks; longer ones are cheaper in C++. */
@@ -92,4 +166,6 @@ const BYTES = new Uint8Array(4 * 64);
 const SCRATCH = Buffer.from(BYTES.buffer, BYTES.byteOffset, BYTES.byteLength);
 const MESSAGE = new Int32Array(4 * 16);
 const STATE = new Int32Array(8);
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Output characters: a prefix of up to 192 and 64 hex digits. */
+const OUT = Buffer.allocUnsafeSlow(256);

@@ -112,8 +112,6 @@ export class Redactor {
   /** Strategy of date-of-birth values found by key context; `false` when that detector is off. */
   readonly birthDateStrategy: DetectorStrategy | false;
   private readonly hmac: HmacSha256;
-  /** `hmac-sha256:<key id>:`, built once. */
-  private readonly pseudonymPrefix: string;
   private readonly maxDepth: number;
   private readonly maxArrayLength: number;
   private readonly maxStringLength: number;
@@ -132,8 +130,7 @@ export class Redactor {
     this.ephemeralKey = key === undefined;
     const hmacKey = key === undefined ? randomBytes(32) : Buffer.isBuffer(key) ? Buffer.from(key) : Buffer.from(key, 'utf8');
     this.hmacKeyId = createHash('sha256').update(hmacKey).digest('hex').slice(0, 8);
-    this.hmac = new HmacSha256(hmacKey);
-    this.pseudonymPrefix = `hmac-sha256:${this.hmacKeyId}:`;
+    this.hmac = new HmacSha256(hmacKey, `hmac-sha256:${this.hmacKeyId}:`);
     if (options.sensitiveKeys !== undefined && (!Array.isArray(options.sensitiveKeys) || options.sensitiveKeys.some((k) => typeof k !== 'string'))) {
       throw new InvalidRedactionOptionsError('redaction.sensitiveKeys must be an array of key names, e.g. ["diagnosis"].');
     }
@@ -209,7 +206,7 @@ export class Redactor {
 
   /** `hmac-sha256:<key id>:<hex>`: a stable, keyed pseudonym. */
   pseudonym(text: string): string {
-    return this.pseudonymPrefix + this.hmac.hex(text);
+    return this.hmac.prefixedHex(text);
   }
 
   /** @internal What a detector match becomes. */
