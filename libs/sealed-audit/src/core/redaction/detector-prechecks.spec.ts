@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { BUILT_IN_DETECTORS, DetectorSet, type PiiDetector, type PiiMatch } from './detectors';
+import { BUILT_IN_DETECTORS, DetectorSet, QUICK_CLEAN, QUICK_LIMIT, QUICK_SURROGATE, QUICK_TRIGGER, quickVerdict, type PiiDetector, type PiiMatch } from './detectors';
+import { Redactor } from './redactor';
 
 /**
  * The pre-checks and candidate paths of DetectorSet.find (the one-pass scan over the text's Latin-1
@@ -187,5 +188,72 @@ describe('DetectorSet pre-checks', () => {
     expect(set.find('::1')).toEqual([{ kind: 'ip', start: 0, end: 3, detector: 10 }]);
     expect(set.find('//a:@')).toEqual([{ kind: 'url-credentials', start: 2, end: 4, detector: 0 }]);
     expect(set.find('see //svc:s3cret@db.internal/x')?.map((m) => m.kind)).toEqual(['url-credentials']);
+  });
+});
+
+/** Characters none of which is a quick-check trigger, and near misses of every detector built from them. */
+const QUIET = [
+  ...'cdefghijklmnopqrstuvwxyzCDEFGHIJKLMNOPQRSTUVWXYZ ,;!?#$%&*=~^|\'"`()+<>[]{}\t\n',
+  'Llanwrtyd Wells', 'outpatient', 'neurology', 'earer qwertyuiop', 'eyJxxxxxyyyyyzzz', 'KIQWERTYUIOPLKJHGFD', 'SI', 'Iza', 'sk live qwertyuiop', 'xoxp qwertyuiop',
+  'glpat qwertyuiopqwertyuiop', 'orn on March', 'irthday', 'DoJ', 'né le', 'nee le', 'fe ef cd', 'user pw host', 'ghp ' + 'q'.repeat(36), 'npm ' + 'c'.repeat(36),
+  // Non-ASCII: look-alikes of triggers (fullwidth digits, Arabic-Indic digits, ＠, ：, ／, ．, Ａ, Ｂ, ｂ), spaces, surrogates.
+  '４１１１ １１１１ １１１１ １１１１', '٤١١١١١١١١١١١١١١١', '＠', '：', '／', '．', 'Ａ', 'Ｂ', 'ｂ', 'İ', 'ĭ', 'ı', '\u00a0', '\u2028', '𝄞', '\ud834', '\udd1e', 'é',
+];
+
+describe('quickVerdict', () => {
+  const detectors = BUILT_IN_DETECTORS as readonly PiiDetector[];
+  const quietArb = fc.array(fc.constantFrom(...QUIET), { maxLength: 12 }).map((parts) => parts.join('').slice(0, QUICK_LIMIT));
+  const anyShortArb = fc.oneof(quietArb, textArb.map((text) => text.slice(0, QUICK_LIMIT)), denseArb, fc.string({ unit: 'binary', maxLength: QUICK_LIMIT }));
+
+  it('says "no trigger" only for texts in which no built-in detector matches', () => {
+    fc.assert(
+      fc.property(anyShortArb, (text) => {
+        if (quickVerdict(text) !== QUICK_TRIGGER) expect(everyDetectorEverywhere(text, detectors)).toBeNull();
+      }),
+      { numRuns: 20000, seed: 20261126 },
+    );
+  });
+
+  it('tells surrogates apart (the text may then need making well-formed) and sees every trigger', () => {
+    fc.assert(
+      fc.property(quietArb, (text) => {
+        expect(quickVerdict(text)).toBe(/[\ud800-\udfff]/.test(text) ? QUICK_SURROGATE : QUICK_CLEAN);
+        for (const trigger of '0123456789@:/._-ABb') expect(quickVerdict(text + trigger)).toBe(QUICK_TRIGGER);
+      }),
+      { numRuns: 2000, seed: 20261127 },
+    );
+  });
+
+  it('needs each trigger character: a text whose only trigger is it holds a match', () => {
+    const set = new DetectorSet(detectors);
+    const witnesses: Array<[string, string]> = [
+      ['4111111111111111', 'card'],
+      ['fe:ef::cd', 'ip'],
+      ['eyJxxxxx.yyyyy.zzz', 'jwt'],
+      ['sk_live_qwertyuiopa', 'api-key'],
+      ['xoxp-qwertyuiopzz', 'api-key'],
+      ['AKIAQWERTYUIOPLKJHGF', 'api-key'],
+      ['Bearer qwertyuiop', 'bearer-token'],
+      ['bearer qwertyuiop', 'bearer-token'],
+    ];
+    for (const [text, kind] of witnesses) {
+      expect(quickVerdict(text)).toBe(QUICK_TRIGGER);
+      expect(set.find(text)?.map((m) => m.kind)).toEqual([kind]);
+    }
+  });
+
+  it('lets the redactor give exactly what the full detector path gives, for short and long texts', () => {
+    const quick = new Redactor({ hmacKey: 'k' });
+    // A custom detector (that never matches) turns the quick check off: the reference path.
+    const full = new Redactor({ hmacKey: 'k', customDetectors: [{ kind: 'never', pattern: /(?!)/g }] });
+    const value = fc.oneof(anyShortArb, proseArb);
+    fc.assert(
+      fc.property(fc.dictionary(fc.oneof(quietArb, fc.constantFrom('email', 'born', 'token', 'jane@x.io')), fc.oneof(value, fc.array(value, { maxLength: 3 })), { maxKeys: 5 }), (body) => {
+        expect(quick.redact(body)).toEqual(full.redact(body));
+        for (const text of Object.values(body).flat()) expect(quick.redactText(text)).toBe(full.redactText(text));
+      }),
+      { numRuns: 1500, seed: 20261128 },
+    );
+    expect(new Redactor({ maxStringLength: 5 }).redactText('outpatient')).toBe('outpa[Truncated:5 chars]');
   });
 });

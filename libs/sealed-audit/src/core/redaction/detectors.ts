@@ -246,6 +246,42 @@ export const BUILT_IN_DETECTORS = [
   },
 ] as const satisfies readonly PiiDetector[];
 
+/** Longest text {@link quickVerdict} is meant for (past it, prose nearly always holds a trigger). */
+export const QUICK_LIMIT = 64;
+/** {@link quickVerdict}: no trigger, no surrogate — no built-in detector can match, the text is well-formed. */
+export const QUICK_CLEAN = 0;
+/** {@link quickVerdict}: no trigger, but a surrogate (the text may need making well-formed). */
+export const QUICK_SURROGATE = 1;
+/** {@link quickVerdict}: a trigger character: run the detectors. */
+export const QUICK_TRIGGER = 2;
+
+/**
+ * ASCII characters of which every match of some built-in detector holds at least one: digits (IBAN,
+ * card, SSN, phone, IPv4, date of birth), `@` (e-mail), `:` (IPv6), `/` (URL credentials), `.`
+ * (JWT), `[Bb]` (bearer), and for API keys `_`, `-` or a capital `A` (AKIA, ASIA, AIza). A text
+ * with none of them cannot hold a built-in match (non-ASCII characters never stand in for these:
+ * `\d`, `\b` and the case-insensitive birth keywords are ASCII-only without the `u` flag).
+ */
+const QUICK_TRIGGERS = new Uint8Array(128);
+for (const c of '0123456789@:/._-ABb') QUICK_TRIGGERS[c.charCodeAt(0)] = 1;
+
+/**
+ * A cheap look at a short text before any detector runs: {@link QUICK_TRIGGER} when it holds a
+ * character some built-in detector needs, else {@link QUICK_SURROGATE} or {@link QUICK_CLEAN}.
+ * Only valid for sets of built-in detectors ({@link DetectorSet.builtInOnly}): a custom
+ * expression can match anything. Property-tested against every expression over the whole text.
+ */
+export function quickVerdict(text: string): number {
+  let verdict = QUICK_CLEAN;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 128) {
+      if (QUICK_TRIGGERS[c] !== 0) return QUICK_TRIGGER;
+    } else if (c >= 0xd800 && c <= 0xdfff) verdict = QUICK_SURROGATE;
+  }
+  return verdict;
+}
+
 /** Kinds of the built-in detectors: the keys of the `redaction.detectors` option. */
 export type BuiltInDetectorKind = (typeof BUILT_IN_DETECTORS)[number]['kind'];
 
@@ -278,6 +314,8 @@ export class DetectorSet {
   private readonly ipv6: number;
   private readonly candidates: boolean;
   private readonly regionDetectors: boolean;
+  /** Every detector is a built-in one (so {@link quickVerdict} applies). */
+  readonly builtInOnly: boolean;
 
   constructor(detectors: readonly PiiDetector[]) {
     this.detectors = detectors.map((detector) => {
@@ -303,7 +341,8 @@ export class DetectorSet {
     this.regionDetectors = this.card >= 0 || this.ssn >= 0 || this.phone >= 0 || this.ipv4 >= 0;
     this.prechecks = this.candidates || this.gates.some((gate) => gate !== 0) || this.detectors.some((detector) => detector.minDigits !== undefined);
     // The shortest text a built-in detector can change has 3 characters (`::1`); custom detectors lower it to 1.
-    this.minLength = builtIn.every((index) => index >= 0) ? 3 : 1;
+    this.builtInOnly = builtIn.every((index) => index >= 0);
+    this.minLength = this.builtInOnly ? 3 : 1;
   }
 
   /** Validated, non-overlapping matches in text order (overlaps merged), or `null` when none. */

@@ -8,6 +8,41 @@ function genericByArray(text: string): string {
   return `${'*'.repeat(Math.min(chars.length - keep, 8))}${chars.slice(chars.length - keep).join('')}`;
 }
 
+/**
+ * The masks before the allocation-free rewrite (kind lower-cased on every call, `[...text][0]` for
+ * the e-mail initial, `replace(/\D/g, '')` for card and phone digits), with the array-based
+ * generic mask: the reference every family must still agree with.
+ */
+function maskAsFirstWritten(text: string, kind?: string): string {
+  const families: Record<string, string> = { email: 'email', 'e-mail': 'email', card: 'card', 'payment-card': 'card', 'credit-card': 'card', pan: 'card', phone: 'phone', mobile: 'phone', tel: 'phone', telephone: 'phone', iban: 'iban', ip: 'ip' };
+  const family = kind === undefined ? undefined : families[kind.toLowerCase()];
+  const email = (): string | undefined => {
+    const at = text.lastIndexOf('@');
+    if (at <= 0 || at === text.length - 1) return undefined;
+    const dot = text.lastIndexOf('.');
+    const tld = dot > at && dot < text.length - 1 ? text.slice(dot) : '';
+    return `${[...text][0] ?? ''}***@***${tld}`;
+  };
+  const keepDigits = (keep: number): string => {
+    const digits = text.replace(/\D/g, '');
+    if (digits.length <= keep * 2) return genericByArray(text);
+    return `${'*'.repeat(Math.min(digits.length - keep, 8))}${digits.slice(digits.length - keep)}`;
+  };
+  switch (family) {
+    case 'email':
+      return email() ?? '*'.repeat(Math.min(Math.max(text.length, 1), 8));
+    case 'card':
+      return keepDigits(4);
+    case 'phone':
+      return keepDigits(2);
+    case 'iban':
+    case 'ip':
+      return mask(text, family); // unchanged by the rewrite
+    default:
+      return email() ?? genericByArray(text);
+  }
+}
+
 describe('mask', () => {
   it('keeps 4 characters of 12+, 2 of 6–11, none of shorter values, at most 8 stars', () => {
     expect(mask('Ottoline Vandergriff-Quarles', 'name')).toBe('********rles');
@@ -31,5 +66,19 @@ describe('mask', () => {
       }),
       { numRuns: 3000, seed: 20250108 },
     );
+  });
+
+  it('gives what the masks as first written give, for every kind family and any text', () => {
+    const unit = fc.constantFrom('a', 'Z', '1', '9', '0', ' ', '-', '+', '(', '@', '.', 'é', '𝄞', '\ud834', '\udd1e', '٣');
+    const kind = fc.constantFrom(undefined, 'email', 'E-Mail', 'card', 'Payment-Card', 'PAN', 'phone', 'Mobile', 'tel', 'name', 'postcode', 'free-text', 'İP');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit, maxLength: 40 })), kind, (text, k) => {
+        expect(mask(text, k)).toBe(maskAsFirstWritten(text, k));
+      }),
+      { numRuns: 5000, seed: 20261126 },
+    );
+    expect(mask('+1 (555) 013-8842', 'phone')).toBe('********42');
+    expect(mask('4539 7712 0394 8821', 'payment-card')).toBe('********8821');
+    expect(mask('𝄞bc@d.org', 'email')).toBe('𝄞***@***.org');
   });
 });

@@ -14,7 +14,7 @@
  * at most 8 stars, so the length of the value is not revealed either.
  */
 export function mask(text: string, kind?: string): string {
-  const family = kind === undefined ? undefined : KIND_FAMILY.get(kind.toLowerCase());
+  const family = kind === undefined ? undefined : familyOf(kind);
   switch (family) {
     case 'email':
       return maskEmail(text) ?? stars(text, 0);
@@ -29,6 +29,11 @@ export function mask(text: string, kind?: string): string {
     default:
       return maskEmail(text) ?? generic(text);
   }
+}
+
+/** The mask family of a kind, case-insensitively; a kind already in lower case skips toLowerCase(). */
+function familyOf(kind: string): string | undefined {
+  return KIND_FAMILY.get(kind) ?? KIND_FAMILY.get(kind.toLowerCase());
 }
 
 const KIND_FAMILY = new Map<string, string>([
@@ -80,14 +85,26 @@ function maskEmail(text: string): string | undefined {
   if (at <= 0 || at === text.length - 1) return undefined;
   const dot = text.lastIndexOf('.');
   const tld = dot > at && dot < text.length - 1 ? text.slice(dot) : '';
-  return `${[...text][0] ?? ''}***@***${tld}`;
+  // The first code point (a surrogate pair is one, a lone surrogate is itself), as `[...text][0]`
+  // gives it without splitting the whole text into an array.
+  return `${isPairAt(text, 0) ? text.slice(0, 2) : text.charAt(0)}***@***${tld}`;
 }
 
-/** Only digits count: the last `keep` digits stay, the rest (and every separator) becomes stars. */
+/**
+ * Only digits count: the last `keep` digits stay, the rest (and every separator) becomes stars.
+ * One pass from the end (no `replace(/\D/g)`): the kept digits are the last ones seen.
+ */
 function keepDigits(text: string, keep: number): string {
-  const digits = text.replace(/\D/g, '');
-  if (digits.length <= keep * 2) return generic(text);
-  return `${'*'.repeat(Math.min(digits.length - keep, 8))}${digits.slice(digits.length - keep)}`;
+  let count = 0;
+  let tail = '';
+  for (let i = text.length - 1; i >= 0; i -= 1) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) continue;
+    if (count < keep) tail = text.charAt(i) + tail;
+    count += 1;
+  }
+  if (count <= keep * 2) return generic(text);
+  return STARS[Math.min(count - keep, 8)] + tail;
 }
 
 function maskIban(text: string): string {

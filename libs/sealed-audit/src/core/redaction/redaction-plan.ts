@@ -11,35 +11,39 @@ export interface FieldRule {
 }
 
 /**
- * A DTO class compiled once into per-property rules; the hot path only does map look-ups.
- * Undeclared properties are resolved on first sight (does it hold a nested DTO?) and memoized.
+ * A DTO class compiled once into per-property rules; the hot path does one map look-up per key.
+ * Undeclared properties are resolved on first sight (does it hold a nested DTO?) and memoized in
+ * the same map as the declared ones.
  */
 export class RedactionPlan {
-  private readonly undeclared = new Map<string, FieldRule | null>();
+  /** Declared rules (from construction) and undeclared answers (`null`: neither PII nor a nested DTO). */
+  private readonly rules = new Map<string, FieldRule | null>();
+  private readonly declaredCount: number;
 
   constructor(
     readonly type: Function,
-    private readonly declared: ReadonlyMap<string, FieldRule>,
-  ) {}
+    declared: ReadonlyMap<string, FieldRule>,
+  ) {
+    for (const [key, rule] of declared) this.rules.set(key, rule);
+    this.declaredCount = declared.size;
+  }
 
   /** The rule for a property, or `undefined` when it is neither PII nor a nested DTO. */
   rule(key: string): FieldRule | undefined {
-    const declared = this.declared.get(key);
-    if (declared) return declared;
-    let rule = this.undeclared.get(key);
+    let rule = this.rules.get(key);
     if (rule === undefined) {
       const nested = nestedRule(this.type, key);
       rule = nested.nested ? nested : null;
       // Keys come from requests: a hostile body must not grow the memo without bound. Past the cap,
       // answers are computed each time (correct, only slower), never guessed.
-      if (this.undeclared.size < MAX_MEMOIZED_KEYS) this.undeclared.set(key, rule);
+      if (this.rules.size - this.declaredCount < MAX_MEMOIZED_KEYS) this.rules.set(key, rule);
     }
     return rule ?? undefined;
   }
 
   /** Declared property names (for `omit`, which must act even when the value is absent). */
-  declaredKeys(): IterableIterator<string> {
-    return this.declared.keys();
+  *declaredKeys(): IterableIterator<string> {
+    for (const [key, rule] of this.rules) if (rule?.declaration) yield key;
   }
 }
 
@@ -85,7 +89,9 @@ export function getRedactionPlan(type: Function): RedactionPlan {
 function nestedRule(type: Function, key: string): Pick<FieldRule, 'nested'> {
   const nestedType = transformerType(type, key) ?? designType(type, key);
   if (!nestedType || isBuiltIn(nestedType)) return {};
-  return { nested: () => getRedactionPlan(nestedType) };
+  // Resolved on first use (the nested class may be declared after this one), then kept.
+  let plan: RedactionPlan | undefined;
+  return { nested: () => (plan ??= getRedactionPlan(nestedType)) };
 }
 
 function transformerType(type: Function, key: string): Function | undefined {

@@ -384,6 +384,37 @@ describe('Redactor', () => {
       expect(r.redact(proxy)).toBe('[Unreadable]');
     });
 
+    it('reads own enumerable keys only, as Object.keys does (inherited enumerable properties, getters and non-enumerable ones stay out)', () => {
+      function Legacy(this: Record<string, unknown>): void {
+        this.own = 'kept';
+      }
+      (Legacy.prototype as Record<string, unknown>).inheritedSecret = 'jane.doe@example.com';
+      const instance = new (Legacy as unknown as new () => object)();
+      Object.defineProperty(instance, 'hidden', { enumerable: false, value: 'x' });
+      const child = Object.create({ fromProto: 'p' }) as Record<string, unknown>;
+      child.mine = 1;
+      const r = redactor();
+      expect(r.redact(instance)).toEqual({ own: 'kept' });
+      expect(Object.keys(r.redact(child) as JsonObject)).toEqual(['mine']);
+      // Integer-like keys first, ascending, then insertion order: the order Object.keys gives.
+      const ordered = JSON.parse('{"b":1,"2":2,"a":3,"1":4}') as unknown;
+      expect(Object.keys(r.redact(ordered) as JsonObject)).toEqual(['1', '2', 'b', 'a']);
+      expect(redactor({ maxKeys: 2 }).redact(ordered)).toEqual({ 1: 4, 2: 2, '[Truncated]': '2 more keys' });
+    });
+
+    it('skips a key deleted by an earlier getter and never visits one added meanwhile, without throwing', () => {
+      const input: Record<string, unknown> = { first: 1, second: 2, third: 3 };
+      Object.defineProperty(input, 'first', {
+        enumerable: true,
+        get: () => {
+          delete input.second;
+          input.added = 'new';
+          return 1;
+        },
+      });
+      expect(redactor().redact(input)).toEqual({ first: 1, third: 3 });
+    });
+
     it('always returns a value RFC 8785 can serialize', () => {
       const input: Record<string, unknown> = {
         nan: NaN,

@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../audit-event';
 import {
+  QUICK_CLEAN,
+  QUICK_LIMIT,
+  QUICK_SURROGATE,
+  quickVerdict,
   BUILT_IN_DETECTORS,
   BUILT_IN_DETECTOR_KINDS,
   DetectorSet,
@@ -70,6 +74,16 @@ export function redactedMarker(kind?: string): string {
 export { mask } from './masks';
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// eslint-disable-next-line @typescript-eslint/unbound-method
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** What a key name means to one redactor (see Redactor.keyFacts). */
+interface KeyFacts {
+  /** The key as stored (scrubbed of PII). */
+  out: string;
+  sensitive: boolean;
+  birth: boolean;
+}
 
 interface WalkState {
   /**
@@ -119,7 +133,9 @@ export class Redactor {
   private readonly maxNodes: number;
   /** Longest text the detectors look at (longer ones are cut first: detection stays O(limit)). */
   private readonly scanLimit: number;
-  private readonly keyMemo = new Map<string, string>();
+  private readonly keyMemo = new Map<string, KeyFacts>();
+  /** Whether {@link quickVerdict} may stand in for the detectors (built-in detectors only). */
+  private readonly quickCheck: boolean;
   private readonly replaceMatch = (match: PiiMatch, value: string): string => this.replacement(this.detectorStrategies[match.detector] ?? 'redact', match.kind, value);
 
   constructor(options: RedactorOptions = {}) {
@@ -138,6 +154,7 @@ export class Redactor {
     this.isBirthKey = compileBirthKeyMatcher();
     const { detectors, strategies } = compileDetectors(options.detectors, options.customDetectors);
     this.detectorSet = new DetectorSet(detectors);
+    this.quickCheck = this.detectorSet.builtInOnly;
     this.detectorStrategies = strategies;
     this.ipStrategy = settingOf(options.detectors, 'ip');
     this.birthDateStrategy = settingOf(options.detectors, 'date-of-birth');
@@ -283,10 +300,15 @@ export class Redactor {
 
   private walkObject(object: Record<string, unknown>, plan: RedactionPlan | undefined, depth: number, state: WalkState): JsonObject {
     const result: JsonObject = {};
-    const keys = Object.keys(object);
-    const limit = Math.min(keys.length, this.maxKeys);
-    for (let k = 0; k < limit; k += 1) {
-      const key = keys[k] as string;
+    const maxKeys = this.maxKeys;
+    let seen = 0;
+    // for-in with an own-property check, not Object.keys(): the same keys in the same order (own,
+    // enumerable, string), but V8 reads `object[key]` inside for-in by field index from the
+    // object's enum cache instead of a megamorphic keyed look-up (a body's objects all have
+    // different shapes): measured ~3.5x cheaper per value read.
+    for (const key in object) {
+      if (!hasOwn.call(object, key)) continue;
+      if (++seen > maxKeys) continue; // counted for the marker below, not read
       if ((key.length === 9 || key.length === 11) && UNSAFE_KEYS.has(key)) continue;
       let value: unknown;
       try {
@@ -295,8 +317,10 @@ export class Redactor {
         value = '[Unreadable]';
       }
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
-      // Keys are scrubbed like values: a query name or a map keyed by e-mail address is PII too.
-      const outKey = this.key(key, state);
+      // Every key-derived fact in one look-up: the scrubbed key (a query name or a map keyed by
+      // e-mail address is PII too), the sensitive-name and birth-date-context verdicts.
+      const facts = this.keyFacts(key, state);
+      const outKey = facts.out;
       if (state.report) state.path.push(`.${outKey}`);
       const rule = plan?.rule(key);
       let out: JsonValue | undefined;
@@ -310,10 +334,10 @@ export class Redactor {
           out = value.slice(0, this.maxArrayLength).map((item) => (item === null ? null : (this.applyStrategy(strategy, item, kind, key) ?? null)));
         } else out = this.applyStrategy(strategy, value, kind, key);
         if (value !== null && state.report) this.note(state, `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`);
-      } else if (this.isSensitiveKey(key)) {
+      } else if (facts.sensitive) {
         out = value === null ? null : redactedMarker();
         if (value !== null && state.report) this.note(state, 'redact:sensitive-key');
-      } else if (typeof value === 'string' && this.birthDateStrategy !== false && this.isBirthKey(key) && isDateLike(value)) {
+      } else if (facts.birth && typeof value === 'string' && this.birthDateStrategy !== false && isDateLike(value)) {
         out = this.replacement(this.birthDateStrategy, 'date-of-birth', value);
         if (state.report) this.note(state, `${this.birthDateStrategy}:date-of-birth`);
       } else {
@@ -323,20 +347,33 @@ export class Redactor {
       // UNSAFE_KEYS are skipped above and a scrubbed key is a marker or text: plain assignment is safe.
       if (out !== undefined && outKey !== '__proto__') result[outKey] = out;
     }
-    if (keys.length > limit) result['[Truncated]'] = `${keys.length - limit} more keys`;
+    if (seen > maxKeys) result['[Truncated]'] = `${seen - maxKeys} more keys`;
     return result;
   }
 
-  private key(key: string, state: WalkState): string {
+  /**
+   * What a key name means here: its scrubbed form and the key rules' verdicts. Remembered only for
+   * keys without PII (a memo of e-mail addresses would be a store of PII), up to 10 000 names.
+   */
+  private keyFacts(key: string, state: WalkState): KeyFacts {
     const known = this.keyMemo.get(key);
     if (known !== undefined) return known;
     const out = this.text(key, state);
-    // Only keys without PII are remembered (a memo of e-mail addresses would be a store of PII).
-    if (out === key && key.length <= 128 && this.keyMemo.size < 10_000) this.keyMemo.set(key, out);
-    return out;
+    const facts: KeyFacts = { out, sensitive: this.isSensitiveKey(key), birth: this.isBirthKey(key) };
+    if (out === key && key.length <= 128 && this.keyMemo.size < 10_000) this.keyMemo.set(key, facts);
+    return facts;
   }
 
   private text(text: string, state: WalkState | undefined): string {
+    const n = text.length;
+    if (n <= QUICK_LIMIT && n <= this.maxStringLength && this.quickCheck) {
+      // Short text (a city, a tag, a status, an id): when none of its characters is one that every
+      // match of some built-in detector contains, no detector can match; it is kept as it is (or
+      // made well-formed when it has a surrogate). Skips the scan's setup, most of its cost here.
+      const verdict = quickVerdict(text);
+      if (verdict === QUICK_CLEAN) return text;
+      if (verdict === QUICK_SURROGATE) return wellFormed(text);
+    }
     let scanned = text;
     if (text.length > this.scanLimit) {
       // Look at a bounded window: cut at a space near its end so no token is split in two.
