@@ -40,20 +40,29 @@ export const scanned = {
 /** Fewest digits any region detector needs (an IPv4 address has 4). */
 export const MIN_REGION_DIGITS = 4;
 
-const C_OTHER = 0; // ends a region, no feature
-const C_DIGIT = 1;
-const C_SEP = 2; // ' ' ( ) +
-const C_DOT = 3;
-const C_HYPHEN = 4;
-const C_FEATURE = 5; // ends a region and may complete a feature: / : @ _ J K S I b B l L
+/** What a byte does outside a region ({@link STOP}): 0 nothing (skipped by the tight loop). */
+const S_DIGIT = 1;
+const S_HYPHEN = 2;
+const S_FEATURE = 3; // may complete a feature: / : @ _ J K S I b B
+const S_L = 4; // l, L: may end `née le`
+/**
+ * Per byte, outside a region: 0 for the bytes the tight loop skips (letters, spaces, `( ) + .`,
+ * every byte 128–255), else why it stops. Separators and dots need nothing there: a region's start
+ * is found by looking back from its first digit.
+ */
+const STOP = new Uint8Array(256);
+for (let c = 48; c <= 57; c += 1) STOP[c] = S_DIGIT;
+STOP[45] = S_HYPHEN;
+for (const c of '/:@_JKSIbB') STOP[c.charCodeAt(0)] = S_FEATURE;
+STOP[108] = S_L;
+STOP[76] = S_L;
 
-/** Class of each byte (the scan reads bytes: see {@link bytes}); 128–255 are C_OTHER. */
-const CLASSES = new Uint8Array(256);
-for (let c = 48; c <= 57; c += 1) CLASSES[c] = C_DIGIT;
-for (const c of ' ()+') CLASSES[c.charCodeAt(0)] = C_SEP;
-CLASSES[46] = C_DOT;
-CLASSES[45] = C_HYPHEN;
-for (const c of '/:@_JKSIbBlL') CLASSES[c.charCodeAt(0)] = C_FEATURE;
+/** Per byte: 1 for what a region holds (digits, ` ( ) + . -`), 0 for what ends it. */
+const IN_REGION = new Uint8Array(256);
+for (const c of '0123456789 ()+.-') IN_REGION[c.charCodeAt(0)] = 1;
+
+/** Written after the text: stops the tight loop (a feature byte) and ends a region, so no loop checks the length. */
+const SENTINEL = 64; // '@'
 
 /**
  * The text's UTF-16 code units as Latin-1 bytes (one byte each, the low byte of a unit above U+00FF:
@@ -65,46 +74,53 @@ for (const c of '/:@_JKSIbBlL') CLASSES[c.charCodeAt(0)] = C_FEATURE;
 let bytes = Buffer.allocUnsafeSlow(4096);
 
 /**
- * One pass over `text`: returns the `F_*` bits and fills {@link scanned}. A letter costs a table
- * look-up and a test; a feature is checked (by looking around in `text`) only at its rarest
- * character, and a region's start is found by looking back from its first digit.
+ * One pass over `text`: returns the `F_*` bits and fills {@link scanned}. Outside a region a tight
+ * loop skips every byte that can neither start a region nor complete a feature (one table look-up
+ * per byte, no other test: a sentinel after the text ends it); a feature is checked (by looking
+ * around in `text`) only at its rarest character; a region's start is found by looking back from
+ * its first digit, and its bytes are then read by a second tight loop.
  */
 export function scanCandidates(text: string): number {
   const n = text.length;
-  if (n > bytes.length) bytes = Buffer.allocUnsafeSlow(Math.max(n, bytes.length * 2));
+  if (n >= bytes.length) bytes = Buffer.allocUnsafeSlow(Math.max(n + 1, bytes.length * 2));
   const view = bytes;
   view.write(text, 0, 'latin1');
+  view[n] = SENTINEL;
   let digits = 0;
   let bits = 0;
-  let runStart = 0;
-  let runDigits = 0;
   scanned.regionCount = 0;
   scanned.ibanCount = 0;
-  for (let i = 0; i < n; i += 1) {
-    const c = view[i] as number;
-    const k = CLASSES[c] as number;
-    if (k === C_OTHER) {
-      if (runDigits !== 0) {
-        endRegion(text, runStart, i, runDigits);
-        runDigits = 0;
+  let i = 0;
+  for (;;) {
+    let c = view[i] as number;
+    while (STOP[c] === 0) c = view[++i] as number;
+    if (i >= n) break;
+    const stop = STOP[c] as number;
+    if (stop === S_DIGIT) {
+      const start = regionStart(view, i);
+      let runDigits = 0;
+      // Digits, separators, dots and hyphens; the sentinel ends the region at the latest.
+      while (IN_REGION[c] !== 0) {
+        if (c <= 57 && c >= 48) runDigits += 1;
+        else if (c === 45 && i >= 4) bits |= hyphenFeature(text, i);
+        c = view[++i] as number;
       }
-    } else if (k === C_SEP) {
-      // inside a region (as are dots): nothing to do
-    } else if (k === C_DIGIT) {
-      if (runDigits === 0) runStart = regionStart(view, i);
-      digits += 1;
-      runDigits += 1;
-    } else if (k === C_HYPHEN) {
-      if (i >= 4) bits |= hyphenFeature(text, i);
-    } else if (k === C_FEATURE) {
-      if (runDigits !== 0) {
-        endRegion(text, runStart, i, runDigits);
-        runDigits = 0;
+      digits += runDigits;
+      endRegion(text, start, i, runDigits);
+      // The byte that ended the region is looked at again by the loop above (it may be a feature).
+    } else {
+      if (stop === S_HYPHEN) {
+        if (i >= 4) bits |= hyphenFeature(text, i);
+      } else if (stop === S_L) {
+        // The commonest stop in prose: `n[ée]e?\s+le` needs an `e` next (any case; the byte is a
+        // necessary condition: an ASCII `e` keeps its byte), most `l`s are let go here.
+        if ((view[i + 1]! | 0x20) === 0x65 && (bits & F_DOB) === 0 && neLeAt(text, i)) bits |= F_DOB;
+      } else {
+        bits |= feature(text, i, c, bits);
       }
-      bits |= feature(text, i, c, bits);
+      i += 1;
     }
   }
-  if (runDigits !== 0) endRegion(text, runStart, n, runDigits);
   scanned.digits = digits;
   return bits;
 }
@@ -112,16 +128,12 @@ export function scanCandidates(text: string): number {
 /** Start of the region whose first digit is at `i`: the separators just before it belong to it. */
 function regionStart(view: Buffer, i: number): number {
   let start = i;
-  while (start > 0) {
-    const k = CLASSES[view[start - 1] as number] as number;
-    if (k !== C_SEP && k !== C_DOT && k !== C_HYPHEN) break;
-    start -= 1;
-  }
+  while (start > 0 && IN_REGION[view[start - 1] as number] !== 0) start -= 1;
   return start;
 }
 
-/** The feature a `/ : @ _ J K S I b B l L` at `i` completes (0: none). */
-function feature(text: string, i: number, c: number, bits: number): number {
+/** @internal The feature a `/ : @ _ J K S I b B l L` at `i` completes (0: none). */
+export function feature(text: string, i: number, c: number, bits: number): number {
   switch (c) {
     case 64: // @
       return F_AT;
@@ -149,8 +161,8 @@ function feature(text: string, i: number, c: number, bits: number): number {
   }
 }
 
-/** `xox[abprs]-` or `glpat-` ends at the `-` at `i` (`i >= 4`). */
-function hyphenFeature(text: string, i: number): number {
+/** @internal `xox[abprs]-` or `glpat-` ends at the `-` at `i` (`i >= 4`). */
+export function hyphenFeature(text: string, i: number): number {
   const c = text.charCodeAt(i - 2);
   if (c === 120) return text.charCodeAt(i - 3) === 111 && text.charCodeAt(i - 4) === 120 ? F_API : 0; // x o x ?
   return c === 97 && text.charCodeAt(i - 1) === 116 && text.startsWith('glp', i - 5) ? F_API : 0; // g l p a t

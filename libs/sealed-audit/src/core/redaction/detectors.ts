@@ -482,7 +482,17 @@ export class DetectorSet {
               // \b\d{1,3}\.…, not after a dot
               if (left >= 4 && p >= nextIp && prev !== 46 && (text.charCodeAt(p + 1) === 46 || text.charCodeAt(p + 2) === 46 || third === 46)) nextIp = tryAt(text, ipv4, B_IPV4, p);
             }
-            left -= 1;
+            // The rest of this digit group: each digit follows a digit (a word character), so none
+            // starts a candidate; they are only counted.
+            let q = p + 1;
+            let d = text.charCodeAt(q);
+            while (q < end && d >= 48 && d <= 57) d = text.charCodeAt(++q);
+            left -= q - p;
+            // Every candidate start needs 4 digits still ahead (IPv4; the others 8 or more).
+            if (left < 4) break;
+            prev = text.charCodeAt(q - 1);
+            p = q - 1;
+            continue;
           } else if ((c === 43 || c === 40) && p >= nextPhone && left >= (c === 43 ? 8 : 9) && !isWordChar(prev) && prev !== 43 && prev !== 46 && prev !== 47) {
             // `+` (international: 8+ digits) or `(` (national: 9+).
             nextPhone = tryAt(text, phone, B_PHONE, p);
