@@ -72,6 +72,17 @@ const SENTINEL = 64; // '@'
  * `charCodeAt` in a loop, and `write` is one native copy.
  */
 let bytes = Buffer.allocUnsafeSlow(4096);
+/** The same bytes two at a time (its own ArrayBuffer: offset 0, so aligned). */
+let pairs = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1);
+
+/**
+ * Per pair of bytes (as one 16-bit read): 0 when neither byte stops the tight loop. Symmetric in
+ * its two bytes, so the machine's byte order does not matter. The tight loop then reads two bytes
+ * per step (64 KiB, but prose touches a few cache lines of it: a second byte's row holds the
+ * letters together).
+ */
+const PAIR_STOP = new Uint8Array(65536);
+for (let a = 0; a < 256; a += 1) for (let b = 0; b < 256; b += 1) PAIR_STOP[a | (b << 8)] = STOP[a]! | STOP[b]!;
 
 /**
  * One pass over `text`: returns the `F_*` bits and fills {@link scanned}. Outside a region a tight
@@ -82,18 +93,32 @@ let bytes = Buffer.allocUnsafeSlow(4096);
  */
 export function scanCandidates(text: string): number {
   const n = text.length;
-  if (n >= bytes.length) bytes = Buffer.allocUnsafeSlow(Math.max(n + 1, bytes.length * 2));
+  if (n + 2 > bytes.length) {
+    bytes = Buffer.allocUnsafeSlow(Math.max(n + 2, bytes.length * 2) + 1);
+    pairs = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1);
+  }
   const view = bytes;
+  const pair = pairs;
   view.write(text, 0, 'latin1');
+  // Two sentinels: a pair read at the end of the text sees one whatever the text's parity.
   view[n] = SENTINEL;
+  view[n + 1] = SENTINEL;
   let digits = 0;
   let bits = 0;
   scanned.regionCount = 0;
   scanned.ibanCount = 0;
   let i = 0;
   for (;;) {
+    // To the next stop byte: one byte to reach an even index, then two bytes per step.
     let c = view[i] as number;
-    while (STOP[c] === 0) c = view[++i] as number;
+    if (STOP[c] === 0) {
+      if ((i & 1) !== 0) i += 1;
+      let j = i >>> 1;
+      while (PAIR_STOP[pair[j] as number] === 0) j += 1;
+      i = j << 1;
+      c = view[i] as number;
+      if (STOP[c] === 0) c = view[++i] as number;
+    }
     if (i >= n) break;
     const stop = STOP[c] as number;
     if (stop === S_DIGIT) {
