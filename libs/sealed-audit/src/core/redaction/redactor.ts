@@ -74,8 +74,6 @@ export function redactedMarker(kind?: string): string {
 export { mask } from './masks';
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-// eslint-disable-next-line @typescript-eslint/unbound-method
-const hasOwn = Object.prototype.hasOwnProperty;
 
 /** What a key name means to one redactor (see Redactor.keyFacts). */
 interface KeyFacts {
@@ -300,15 +298,12 @@ export class Redactor {
 
   private walkObject(object: Record<string, unknown>, plan: RedactionPlan | undefined, depth: number, state: WalkState): JsonObject {
     const result: JsonObject = {};
-    const maxKeys = this.maxKeys;
-    let seen = 0;
-    // for-in with an own-property check, not Object.keys(): the same keys in the same order (own,
-    // enumerable, string), but V8 reads `object[key]` inside for-in by field index from the
-    // object's enum cache instead of a megamorphic keyed look-up (a body's objects all have
-    // different shapes): measured ~3.5x cheaper per value read.
-    for (const key in object) {
-      if (!hasOwn.call(object, key)) continue;
-      if (++seen > maxKeys) continue; // counted for the marker below, not read
+    // Object.keys, not for-in + hasOwnProperty: for-in reads by field index from the enum cache and
+    // won 3x in a microbenchmark, but lost 5% here (same-process A/B of the bench payloads).
+    const keys = Object.keys(object);
+    const limit = Math.min(keys.length, this.maxKeys);
+    for (let k = 0; k < limit; k += 1) {
+      const key = keys[k] as string;
       if ((key.length === 9 || key.length === 11) && UNSAFE_KEYS.has(key)) continue;
       let value: unknown;
       try {
@@ -347,7 +342,7 @@ export class Redactor {
       // UNSAFE_KEYS are skipped above and a scrubbed key is a marker or text: plain assignment is safe.
       if (out !== undefined && outKey !== '__proto__') result[outKey] = out;
     }
-    if (seen > maxKeys) result['[Truncated]'] = `${seen - maxKeys} more keys`;
+    if (keys.length > limit) result['[Truncated]'] = `${keys.length - limit} more keys`;
     return result;
   }
 
