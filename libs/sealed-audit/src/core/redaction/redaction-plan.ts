@@ -6,6 +6,8 @@ const MAX_MEMOIZED_KEYS = 1_000;
 export interface FieldRule {
   /** Set when the property is declared with `@PiiField`. */
   declaration?: PiiFieldDeclaration;
+  /** The marker of a declared `redact` field (`[REDACTED:<kind>]`), built once. */
+  marker?: string;
   /** Set when an undeclared property holds a nested DTO (or an array of them). */
   nested?: () => RedactionPlan;
 }
@@ -78,7 +80,8 @@ export function getRedactionPlan(type: Function): RedactionPlan {
   if (!plan) {
     const fields = new Map<string, FieldRule>();
     for (const [key, declaration] of getPiiFieldDeclarations(type)) {
-      fields.set(key, { declaration });
+      // The `redact` marker is built once here, not per value.
+      fields.set(key, declaration.strategy === 'redact' ? { declaration, marker: declaration.kind ? `[REDACTED:${declaration.kind}]` : '[REDACTED]' } : { declaration });
     }
     plan = new RedactionPlan(type, fields);
     plans.set(type, plan);

@@ -327,7 +327,7 @@ export class Redactor {
         else if (value === null) out = null;
         else if (Array.isArray(value)) {
           out = value.slice(0, this.maxArrayLength).map((item) => (item === null ? null : (this.applyStrategy(strategy, item, kind, key) ?? null)));
-        } else out = this.applyStrategy(strategy, value, kind, key);
+        } else out = rule.marker ?? this.applyStrategy(strategy, value, kind, key); // `redact`: its marker, built once
         if (value !== null && state.report) this.note(state, `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`);
       } else if (facts.sensitive) {
         out = value === null ? null : redactedMarker();
