@@ -7,6 +7,7 @@
  *   postgres     sealed-audit, async, PostgreSQL (BENCH_PG_URL)
  *   postgres-sync  sealed-audit, sync (the response waits for the commit; group commit), PostgreSQL
  *   sqlite-nocontext, postgres-nocontext  the same with `requestContext: false` (no AsyncLocalStorage)
+ *   …-thread     the same with `writerThread: true` (sealing and the database in a worker thread)
  *   nest-enhancers a global guard and a global interceptor that do nothing, no auditing: the floor
  *                  of any design that hooks Nest's guard and interceptor pipeline, as this module does
  *   sqlite-nocontext-unaudited  the module loaded, the endpoint not audited: what every request pays
@@ -104,8 +105,11 @@ class PassInterceptor implements NestInterceptor {
 class NoopEnhancersModule {}
 
 async function variantImports(name: string): Promise<DynamicModule[]> {
-  const variant = name.replace(/(-nocontext)?(-unaudited)?$/, '');
-  const context = name.includes('-nocontext') ? { requestContext: false } : {};
+  const variant = name.replace(/(-nocontext)?(-thread)?(-unaudited)?$/, '');
+  const context = {
+    ...(name.includes('-nocontext') ? { requestContext: false } : {}),
+    ...(name.includes('-thread') ? { writerThread: true } : {}),
+  };
   switch (variant) {
     case 'none':
       return [];
@@ -140,7 +144,7 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
         }),
       ];
     default:
-      throw new Error(`unknown BENCH_VARIANT "${name}" (none, nest-enhancers, pino, sqlite, postgres, postgres-sync, with -nocontext and -nocontext-unaudited)`);
+      throw new Error(`unknown BENCH_VARIANT "${name}" (none, nest-enhancers, pino, sqlite, postgres, postgres-sync, with -nocontext, -thread and -nocontext-unaudited)`);
   }
 }
 

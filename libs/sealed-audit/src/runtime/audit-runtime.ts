@@ -18,6 +18,8 @@ import { AUDIT_DURABILITIES, ExposureEmitter, ExposureScanner, LEAK_POLICIES, MI
 import type { AuditStorageOptions } from '../typeorm/audit-storage.options';
 import type { AuditCheckpointOptions, AuditOptions } from './audit.options';
 import { transactionalChainId } from './audit-transaction';
+import { AuditWriterThread, type AuditEntryWriter } from './writer-thread/audit-writer-thread';
+import type { WriterThreadData } from './writer-thread/writer-thread-protocol';
 
 /** Default spool directory: `.sealed-audit-spool` under the working directory at start-up. */
 export const DEFAULT_SPOOL_DIRECTORY = '.sealed-audit-spool';
@@ -73,9 +75,10 @@ export class InvalidAuditOptionsError extends Error {
 export interface AuditRuntime {
   readonly options: AuditOptions;
   readonly redactor: Redactor;
-  readonly writer: AuditWriter;
+  /** The in-thread {@link AuditWriter}, or the {@link AuditWriterThread} with `writerThread: true`. */
+  readonly writer: AuditEntryWriter;
   readonly capture: RequestCapture;
-  /** Present when `checkpoints` has a key or a signer. */
+  /** Present when `checkpoints` has a key or a signer (and the writer runs in this thread: with `writerThread` it runs in the worker). */
   readonly checkpointer?: Checkpointer;
   /** Subscribers of `pii.exposure` events (the leak check of audited responses). */
   readonly exposures: ExposureEmitter;
@@ -92,10 +95,8 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
   if (redactor.ephemeralKey) {
     log.warn('no redaction.hmacKey configured: `hash` pseudonyms use a per-process random key and will not correlate across restarts.');
   }
-  const store = createAuditStore(options.storage);
   const chainId = options.chainId ?? defaultChainId();
-  const checkpointer = createCheckpointer(options.checkpoints, store, log);
-  if (!checkpointer) {
+  if (!options.checkpoints || (options.checkpoints.privateKey === undefined && options.checkpoints.signer === undefined)) {
     log.warn(
       'signed checkpoints are off (no checkpoints.privateKey or checkpoints.signer): the hash chain detects edited or removed entries, ' +
         'but not a cut-off tail or a consistent rewrite of the whole trail. Create a key with `sealed-audit keys generate`.',
@@ -103,18 +104,9 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
   }
   const durability = options.durability ?? 'async';
   const spoolDirectory = spoolDirectoryFor(options);
-  const writer = new AuditWriter(store, redactor, {
-    chainId,
-    durability,
-    ...(spoolDirectory ? { spool: { directory: spoolDirectory, ...(options.spool && options.spool.maxBytes !== undefined ? { maxBytes: options.spool.maxBytes } : {}) } } : {}),
-    ...(options.maxEntryBytes !== undefined ? { maxEntryBytes: options.maxEntryBytes } : {}),
-    ...(checkpointer ? { hooks: [checkpointer.hook] } : {}),
-    ...(options.batch?.size !== undefined ? { batchSize: options.batch.size } : {}),
-    ...(options.batch?.maxDelayMs !== undefined ? { maxDelayMs: options.batch.maxDelayMs } : {}),
-    ...(options.batch?.maxQueue !== undefined ? { maxQueue: options.batch.maxQueue } : {}),
-    ...(options.batch?.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.batch.closeTimeoutMs } : {}),
-    logger: log,
-  });
+  const { writer, checkpointer } = options.writerThread
+    ? { writer: new AuditWriterThread(writerThreadData(options, chainId, durability, spoolDirectory), redactor, log), checkpointer: undefined }
+    : inThreadWriter(options, chainId, durability, spoolDirectory, redactor, log);
   await writer.start();
   if (checkpointer) {
     try {
@@ -146,7 +138,66 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
   return { options, redactor, writer, capture, exposures, durability, ...(spoolDirectory ? { spoolDirectory } : {}), ...(checkpointer ? { checkpointer } : {}) };
 }
 
-function createCheckpointer(options: AuditCheckpointOptions | undefined, store: ReturnType<typeof createAuditStore>, log: AuditLogger): Checkpointer | undefined {
+/** The writer (and its checkpointer) of the default mode: both in this thread, sharing one store. */
+function inThreadWriter(
+  options: AuditOptions,
+  chainId: string,
+  durability: 'async' | 'sync',
+  spoolDirectory: string | undefined,
+  redactor: Redactor,
+  log: AuditLogger,
+): { writer: AuditWriter; checkpointer: Checkpointer | undefined } {
+  const store = createAuditStore(options.storage);
+  const checkpointer = createCheckpointer(options.checkpoints, store, log);
+  const writer = new AuditWriter(store, redactor, {
+    chainId,
+    durability,
+    ...(spoolDirectory ? { spool: { directory: spoolDirectory, ...(options.spool && options.spool.maxBytes !== undefined ? { maxBytes: options.spool.maxBytes } : {}) } } : {}),
+    ...(options.maxEntryBytes !== undefined ? { maxEntryBytes: options.maxEntryBytes } : {}),
+    ...(checkpointer ? { hooks: [checkpointer.hook] } : {}),
+    ...(options.batch?.size !== undefined ? { batchSize: options.batch.size } : {}),
+    ...(options.batch?.maxDelayMs !== undefined ? { maxDelayMs: options.batch.maxDelayMs } : {}),
+    ...(options.batch?.maxQueue !== undefined ? { maxQueue: options.batch.maxQueue } : {}),
+    ...(options.batch?.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.batch.closeTimeoutMs } : {}),
+    logger: log,
+  });
+  return { writer, checkpointer };
+}
+
+/** What the writer thread is started with; `validate()` made sure every part can be cloned. */
+function writerThreadData(options: AuditOptions, chainId: string, durability: 'async' | 'sync', spoolDirectory: string | undefined): WriterThreadData {
+  const checkpoints = options.checkpoints;
+  const anchor = checkpoints?.anchor as { file?: string } | undefined;
+  if (checkpoints?.privateKey !== undefined) {
+    // A key that cannot sign fails here, with the same error as in-thread, not later in the worker.
+    try {
+      createEd25519Signer(checkpoints.privateKey);
+    } catch (error) {
+      throw new InvalidAuditOptionsError(`\`checkpoints.privateKey\`: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return {
+    storage: options.storage,
+    chainId,
+    durability,
+    ...(spoolDirectory ? { spool: { directory: spoolDirectory, ...(options.spool && options.spool.maxBytes !== undefined ? { maxBytes: options.spool.maxBytes } : {}) } } : {}),
+    ...(options.maxEntryBytes !== undefined ? { maxEntryBytes: options.maxEntryBytes } : {}),
+    ...(options.batch ? { batch: { ...options.batch } } : {}),
+    ...(checkpoints?.privateKey !== undefined
+      ? {
+          checkpoints: {
+            privateKey: checkpoints.privateKey,
+            ...(checkpoints.everyEntries !== undefined ? { everyEntries: checkpoints.everyEntries } : {}),
+            ...(checkpoints.intervalMs !== undefined ? { intervalMs: checkpoints.intervalMs } : {}),
+            ...(anchor?.file !== undefined ? { anchorFile: anchor.file } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** @internal Also used by the writer thread, which builds its own from the same options. */
+export function createCheckpointer(options: AuditCheckpointOptions | undefined, store: ReturnType<typeof createAuditStore>, log: AuditLogger): Checkpointer | undefined {
   if (!options || (options.privateKey === undefined && options.signer === undefined)) return undefined;
   let signer: CheckpointSigner;
   try {
@@ -205,6 +256,28 @@ function validateCheckpoints(checkpoints: AuditCheckpointOptions | undefined): v
   }
 }
 
+/** `writerThread` moves the writer to a worker: everything it needs there must be plain data. */
+function validateWriterThread(options: AuditOptions): void {
+  if (options.writerThread === undefined) return;
+  if (typeof options.writerThread !== 'boolean') throw new InvalidAuditOptionsError(`\`writerThread\` must be true or false (got ${String(options.writerThread)}).`);
+  if (!options.writerThread) return;
+  if ('dataSource' in options.storage) {
+    throw new InvalidAuditOptionsError(
+      '`writerThread` needs `storage` as connection options ({ type: "postgres", url } …): a DataSource cannot move to another thread. Give the options, or leave `writerThread` out.',
+    );
+  }
+  if (options.storage.type === 'sqlite' && options.storage.database === ':memory:') {
+    throw new InvalidAuditOptionsError('`writerThread` cannot use SQLite `:memory:` (that database exists only in the thread that opened it): give a file, or leave `writerThread` out.');
+  }
+  if (options.checkpoints?.signer !== undefined) {
+    throw new InvalidAuditOptionsError('`writerThread` cannot use `checkpoints.signer` (an object with functions cannot move to another thread): give `checkpoints.privateKey`, or leave `writerThread` out.');
+  }
+  const anchor = options.checkpoints?.anchor;
+  if (anchor !== undefined && !(anchor && typeof anchor === 'object' && 'file' in anchor)) {
+    throw new InvalidAuditOptionsError('`writerThread` supports `checkpoints.anchor: { file }` only (a sink object cannot move to another thread): use a file anchor, or leave `writerThread` out.');
+  }
+}
+
 function validate(options: AuditOptions): void {
   if (!options || typeof options !== 'object') {
     throw new InvalidAuditOptionsError('forRoot() needs options, e.g. AuditModule.forRoot({ storage: { type: "sqlite", database: "./audit.sqlite" } }).');
@@ -243,6 +316,7 @@ function validate(options: AuditOptions): void {
     throw new InvalidAuditOptionsError('`batch.maxQueue` must be at least `batch.size`.');
   }
   validateCheckpoints(options.checkpoints);
+  validateWriterThread(options);
   if (options.durability !== undefined && !AUDIT_DURABILITIES.includes(options.durability)) {
     throw new InvalidAuditOptionsError(`\`durability\` must be one of ${AUDIT_DURABILITIES.join(', ')} (got ${String(options.durability)}).`);
   }

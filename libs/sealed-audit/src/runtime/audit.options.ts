@@ -91,6 +91,16 @@ export interface AuditOptions {
    * Manual events then carry `actor`/`requestId` only when given explicitly.
    */
   requestContext?: boolean;
+  /**
+   * Run the writer in a worker thread: entries are still built (redacted) on the thread that
+   * captured them, then sealed, stored, spooled and checkpointed in a worker with its own
+   * connection, so the database driver (SQLite's writes and fsyncs included), the hashing and the
+   * batches' garbage stay off the event loop that serves requests. Default `false`. Needs `storage`
+   * as connection options (not a `dataSource`, not SQLite `:memory:`) and, for checkpoints, a
+   * `privateKey` and a file anchor. `stats()` then reports the worker's counters as of its last
+   * report (≤ 100 ms old; exact after `flush()`). See the README's Performance section.
+   */
+  writerThread?: boolean;
   /** Signed checkpoints and their anchor. Off when absent (with a start-up warning). */
   checkpoints?: AuditCheckpointOptions;
   /** The leak check of audited responses (`pii.exposure`). Default `{ policy: 'observe' }`. */

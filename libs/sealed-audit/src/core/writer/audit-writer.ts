@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { AuditEvent, ChainHead, SealedEntry } from '../audit-event';
+import type { AuditEntry, AuditEvent, ChainHead, SealedEntry } from '../audit-event';
 import { ChainConflictError, type AuditStore } from '../audit-store.interface';
 import type { Redactor } from '../redaction/redactor';
 import { canonicalize } from '../sealing/canonical-json';
-import { GENESIS_HASH, hashedForm, sealEntry } from '../sealing/seal';
+import { GENESIS_HASH, PAYLOAD_TEXT, hashedForm, sealEntry, type WithPayloadText } from '../sealing/seal';
 import { buildEntry } from './audit-entry.builder';
 import { consoleAuditLogger, type AuditLogger } from './audit-logger';
 import { AuditSpool, type AuditSpoolOptions, type SpoolSegment } from './audit-spool';
@@ -120,8 +120,13 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/** An entry built (redacted) elsewhere, e.g. on the thread that captured it (see `enqueueEntry`). */
+export type BuiltAuditEntry = Omit<AuditEntry, 'seq'> & WithPayloadText;
+
 interface QueuedEvent {
-  event: AuditEvent;
+  /** The captured event, redacted when its batch is sealed; or `entry`, already built. */
+  event?: AuditEvent;
+  entry?: BuiltAuditEntry;
   waiter?: Waiter | undefined;
   /** Could not become an entry: dropped with its batch, counted once. */
   dead?: boolean;
@@ -235,14 +240,34 @@ export class AuditWriter {
   }
 
   /**
+   * Adds an entry that {@link buildEntry} already made (redacted, payload text attached), e.g. on
+   * the thread that captured it while this writer runs in a worker. `entry.chainId` is replaced by
+   * this writer's chain. Returns at once; with `wait`, resolves when it is committed (like
+   * {@link enqueueAndWait}).
+   */
+  enqueueEntry(entry: BuiltAuditEntry, wait: true): Promise<void>;
+  enqueueEntry(entry: BuiltAuditEntry, wait?: false): void;
+  enqueueEntry(entry: BuiltAuditEntry, wait = false): Promise<void> | void {
+    if (!wait) {
+      this.push({ entry });
+      return;
+    }
+    return this.pushAndWait({ entry });
+  }
+
+  /**
    * Adds an event and resolves when it is committed. The write is scheduled at once, so
    * concurrent callers share one transaction (group commit). Rejects with
    * {@link AuditUnavailableError} when the store fails (or is known to be down): the entry then
    * stays queued or spooled and is written later.
    */
   enqueueAndWait(event: AuditEvent): Promise<void> {
+    return this.pushAndWait({ event });
+  }
+
+  private pushAndWait(item: QueuedEvent): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const item: QueuedEvent = { event, waiter: { resolve, reject } };
+      item.waiter = { resolve, reject };
       this.waiting += 1;
       if (!this.push(item)) return;
       if (this.isOpen()) this.settle(item, new AuditUnavailableError(`the database is unreachable: ${this.counters.lastError ?? 'unknown error'}`));
@@ -329,7 +354,7 @@ export class AuditWriter {
   private push(item: QueuedEvent): boolean {
     if (this.state === 'closed') {
       this.counters.dropped += 1;
-      this.logger.error(`audit event "${item.event.action}" arrived after the writer closed; it was dropped`);
+      this.logger.error(`audit event "${actionOf(item)}" arrived after the writer closed; it was dropped`);
       this.settle(item, new AuditUnavailableError('the audit writer is closed'));
       return false;
     }
@@ -735,7 +760,9 @@ export class AuditWriter {
         continue;
       }
       try {
-        const result = sealEntry(buildEntry(item.event, this.chainId, this.redactor, limits), head);
+        const built = item.entry ? { ...item.entry, chainId: this.chainId } : buildEntry(item.event as AuditEvent, this.chainId, this.redactor, limits);
+        if (item.entry) Object.defineProperty(built, PAYLOAD_TEXT, { value: item.entry[PAYLOAD_TEXT], enumerable: false });
+        const result = sealEntry(built, head);
         index.push(sealed.length);
         sealed.push(result.sealed);
         head = result.head;
@@ -743,7 +770,7 @@ export class AuditWriter {
         item.dead = true;
         index.push(-1);
         this.counters.dropped += 1;
-        this.logger.error(`audit event "${String(item.event.action)}" could not be sealed and was dropped: ${describe(error)}`);
+        this.logger.error(`audit event "${actionOf(item)}" could not be sealed and was dropped: ${describe(error)}`);
         this.settle(item, new AuditUnavailableError('the event could not be sealed', { cause: error }));
       }
     }
@@ -826,6 +853,10 @@ function contentKey(entry: SealedEntry): string {
 /** Store errors carry no captured values; only their class and message are logged. */
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function actionOf(item: QueuedEvent): string {
+  return String(item.entry?.action ?? item.event?.action);
 }
 
 function sleep(ms: number): Promise<void> {
