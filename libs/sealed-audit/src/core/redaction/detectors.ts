@@ -121,8 +121,45 @@ function isWordChar(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
 
-/** A date-like run (dd-mm-yyyy, yyyy-mm-dd, dd.mm.yyyy) that a phone pattern could swallow. */
-const DATE_INSIDE = /(?:^|\D)(?:\d{1,2}[.-]\d{1,2}[.-](?:19|20)\d{2}|(?:19|20)\d{2}[.-]\d{1,2}[.-]\d{1,2})(?:\D|$)/;
+/**
+ * @internal A date-like run (dd-mm-yyyy, yyyy-mm-dd, dd.mm.yyyy) that a phone pattern could swallow:
+ * what `/(?:^|\D)(?:\d{1,2}[.-]\d{1,2}[.-](?:19|20)\d{2}|(?:19|20)\d{2}[.-]\d{1,2}[.-]\d{1,2})(?:\D|$)/`
+ * finds, read from the text's maximal digit runs (the expression's digit groups are bounded by
+ * non-digits, so each is a whole run): three runs in a row, each joined to the next by a single
+ * `.` or `-`, of lengths 1–2, 1–2, 4 (19xx/20xx) or 4, 1–2, 1–2. No regular expression per phone
+ * candidate (property-tested against the expression).
+ */
+export function hasDateInside(text: string): boolean {
+  const n = text.length;
+  let chain = 0; // runs in the current chain (each joined to the previous one by one `.` or `-`)
+  let lastEnd = -2;
+  let lastLen = 0;
+  let lastYear = false;
+  let prevLen = 0;
+  let prevYear = false;
+  let i = 0;
+  while (i < n) {
+    if (!isDigit(text.charCodeAt(i))) {
+      i += 1;
+      continue;
+    }
+    const start = i;
+    while (i < n && isDigit(text.charCodeAt(i))) i += 1;
+    const len = i - start;
+    const c0 = text.charCodeAt(start);
+    const c1 = text.charCodeAt(start + 1);
+    const year = len === 4 && ((c0 === 49 && c1 === 57) || (c0 === 50 && c1 === 48)); // 19.. or 20..
+    const separator = text.charCodeAt(lastEnd);
+    chain = start === lastEnd + 1 && (separator === 46 || separator === 45) ? chain + 1 : 1;
+    if (chain >= 3 && ((prevLen <= 2 && lastLen <= 2 && year) || (prevYear && lastLen <= 2 && len <= 2))) return true;
+    prevLen = lastLen;
+    prevYear = lastYear;
+    lastLen = len;
+    lastYear = year;
+    lastEnd = i;
+  }
+  return false;
+}
 
 /**
  * Phone numbers: international (`+44 20 7946 0958`, `+1 (555) 013-8842`, `0044 …`) with 8–15
@@ -137,7 +174,7 @@ export function phoneValid(match: string, text: string, index: number): boolean 
   const digits = digitCount(match);
   const international = match.charCodeAt(0) === 43 || match.startsWith('00');
   if (international ? digits < 8 || digits > 15 : digits < 9 || digits > 12) return false;
-  return !DATE_INSIDE.test(match);
+  return !hasDateInside(match);
 }
 
 function isDigit(code: number): boolean {
@@ -177,9 +214,9 @@ export function ipv6Valid(match: string, text: string, index: number): boolean {
  */
 function emailValid(_match: string, text: string, index: number): boolean {
   if (index === 0) return true;
-  const before = text.charAt(index - 1);
-  if (/[A-Za-z0-9._%+-]/.test(before)) return false;
-  if (before === ':') {
+  const before = text.charCodeAt(index - 1);
+  if (isEmailLocal(before)) return false;
+  if (before === 58 /* : */) {
     const scheme = text.lastIndexOf('//', index);
     if (scheme !== -1 && !/[\s/]/.test(text.slice(scheme + 2, index))) return false;
   }
