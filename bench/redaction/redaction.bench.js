@@ -16,9 +16,10 @@ require('reflect-metadata');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
+const libDir = process.env.SEALED_AUDIT_LIB || path.resolve(__dirname, '../../dist/libs/sealed-audit');
 let lib;
 try {
-  lib = require(process.env.SEALED_AUDIT_LIB || path.resolve(__dirname, '../../dist/libs/sealed-audit'));
+  lib = require(libDir);
 } catch (error) {
   console.error('bench:redaction needs the built library: run `npm run build:lib` first.');
   console.error(String(error && error.message));
@@ -143,17 +144,51 @@ for (const r of results) {
   );
 }
 
-// What bounds each ratio: the one part of the work that cannot be skipped, measured alone.
-// (a) one `hash` pseudonym (HMAC-SHA-256 of the e-mail address); (b) the value detectors over every
-// string of the payload (no walk, no copy, no replacement).
+// What bounds each ratio: the parts of the work that cannot be skipped, measured alone.
+// (a) one `hash` pseudonym (HMAC-SHA-256 of the e-mail address: two SHA-256 compressions in
+// JavaScript), and a bare copy of the payload (Object.keys + keyed stores, no checks at all): any
+// redactor that returns a new tree pays it. (b) the same copy; the detectors' one pass over every
+// string alone (a Latin-1 copy of each, then a byte loop: the part of detection every byte pays),
+// and under it the bare minimum of any such pass in JavaScript (the same copy, then one table
+// look-up per byte that never stops); the value detectors over every string (scan, candidates,
+// validation: no walk, no copy, no replacement).
 const texts = stringsOf(freeText);
+let scanCandidates = null;
+try {
+  // Internal module of the built library (not part of its API): the scan alone.
+  ({ scanCandidates } = require(path.join(libDir, 'core/redaction/detector-candidates.js')));
+} catch {
+  // an older or differently laid out build: that floor is left out
+}
+/** A plain deep copy: what building any new JSON tree of the payload's shape costs. */
+function copy(value) {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copy);
+  const out = {};
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i += 1) out[keys[i]] = copy(value[keys[i]]);
+  return out;
+}
+const byteBuffer = Buffer.allocUnsafeSlow(8192);
+const NEVER_STOP = new Uint8Array(256);
+/** Latin-1 copy of `text` and one table look-up per byte: the least a byte-reading scan costs. */
+function byteLoop(text) {
+  const n = byteBuffer.write(text, 0, 'latin1');
+  let stops = 0;
+  for (let i = 0; i < n; i += 1) stops += NEVER_STOP[byteBuffer[i]];
+  return stops;
+}
 const floors = [
   ['(a) one HMAC pseudonym', declared, () => redactor.pseudonym(declared.email)],
+  ['(a) bare copy of the payload', declared, () => copy(declared)],
+  ['(b) bare copy of the payload', freeText, () => copy(freeText)],
+  [`(b) bare byte loop, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += byteLoop(text); return n; }],
+  ...(scanCandidates ? [[`(b) scan alone, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += scanCandidates(text); return n; }]] : []),
   [`(b) detectors, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += redactor.detectorSet.find(text) === null ? 0 : 1; return n; }],
 ];
 console.log('floors (same payload stringified alongside):');
 for (const [name, payload, part] of floors) {
   const f = measurePart(payload, part);
-  console.log(`${name.padEnd(28)} ${f.partUs.toFixed(2).padStart(6)} µs = ${(f.partUs / f.stringifyUs).toFixed(2)}× JSON.stringify (${f.stringifyUs.toFixed(2)} µs)`);
+  console.log(`${name.padEnd(30)} ${f.partUs.toFixed(2).padStart(6)} µs = ${(f.partUs / f.stringifyUs).toFixed(2)}× JSON.stringify (${f.stringifyUs.toFixed(2)} µs)`);
 }
 if (sink < 0) console.log(sink);
