@@ -351,6 +351,12 @@ export class DetectorSet {
   private readonly ipv6: number;
   private readonly candidates: boolean;
   private readonly regionDetectors: boolean;
+  /** Indices of the detectors run over the whole text (gated by a feature, or not at all), in order. */
+  private readonly wholeText: readonly number[];
+  /** Every feature bit some whole-text detector is gated by. */
+  private readonly wholeTextFeatures: number;
+  /** Some whole-text detector has no feature gate (a custom one, or an unusual `needs`). */
+  private readonly ungated: boolean;
   /** Every detector is a built-in one (so {@link quickVerdict} applies). */
   readonly builtInOnly: boolean;
 
@@ -376,6 +382,9 @@ export class DetectorSet {
     this.ipv6 = slot(B_IPV6);
     this.candidates = this.gates.includes(CANDIDATE);
     this.regionDetectors = this.card >= 0 || this.ssn >= 0 || this.phone >= 0 || this.ipv4 >= 0;
+    this.wholeText = this.gates.flatMap((gate, d) => (gate === CANDIDATE ? [] : [d]));
+    this.wholeTextFeatures = this.gates.reduce((bits, gate) => (gate > 0 && gate !== CANDIDATE ? bits | gate : bits), 0);
+    this.ungated = this.gates.some((gate) => gate <= 0);
     this.prechecks = this.candidates || this.gates.some((gate) => gate !== 0) || this.detectors.some((detector) => detector.minDigits !== undefined);
     // The shortest text a built-in detector can change has 3 characters (`::1`); custom detectors lower it to 1.
     this.builtInOnly = builtIn.every((index) => index >= 0);
@@ -392,7 +401,10 @@ export class DetectorSet {
     // Built-ins on candidates first: they read the scan's results, which a custom validator calling
     // find() again would overwrite. The order of `found` does not matter (it is sorted below).
     let found = this.candidates ? this.findCandidates(text, features) : null;
-    for (let d = 0; d < this.detectors.length; d += 1) {
+    // Most texts have none of the features the whole-text detectors need: their loop is skipped.
+    const wholeText = this.ungated || (features & this.wholeTextFeatures) !== 0 ? this.wholeText : NONE;
+    for (let w = 0; w < wholeText.length; w += 1) {
+      const d = wholeText[w] as number;
       const gate = this.gates[d] as number;
       if (gate !== 0) {
         if (gate === CANDIDATE) continue;
@@ -562,6 +574,8 @@ export class DetectorSet {
 
 /** Matches of the running {@link DetectorSet.findCandidates} (built-in validators never call find()). */
 let pending: PiiMatch[] | null = null;
+
+const NONE: readonly number[] = [];
 
 /** A position past any text (a detector that is not in the set never tries). */
 const NEVER = 0x7fffffff;
