@@ -33,6 +33,10 @@ export class AuditWriterThreadStartError extends Error {
   }
 }
 
+/** Counters that add up over the writer's life: kept from a worker that died (see `carried`). */
+const CARRIED_COUNTERS = ['written', 'batches', 'writeFailures', 'dropped', 'conflicts', 'spoolDropped', 'replayed'] as const;
+type CarriedCounter = (typeof CARRIED_COUNTERS)[number];
+
 /** Async entries travel to the worker together: after this many ms, or once this many are waiting. */
 const POST_DELAY_MS = 5;
 const POST_BATCH = 64;
@@ -73,6 +77,18 @@ export class AuditWriterThread implements AuditEntryWriter {
   /** Events dropped on this side: not buildable, after close, or while no thread runs. */
   private droppedHere = 0;
   private restarts: number[] = [];
+  /**
+   * The restart in flight after a worker died (never rejects). Fix (writer-thread e2e suite):
+   * `flush()` threw "flush() before start()" and `close()` returned at once while a new worker
+   * started, leaving that worker running and the events queued meanwhile unwritten at close.
+   */
+  private restarting: Promise<void> | undefined;
+  /**
+   * Counters of the workers that died. Fix (writer-thread e2e suite): `stats()` fell back to the
+   * new worker's counters (written, dropped… from 0) after a restart; they now add up over the
+   * writer's life as with the in-thread writer (as of the dead worker's last report).
+   */
+  private readonly carried: Pick<AuditWriterStats, CarriedCounter> = { written: 0, batches: 0, writeFailures: 0, dropped: 0, conflicts: 0, spoolDropped: 0, replayed: 0 };
   private readonly limits: { maxEntryBytes?: number } | undefined;
 
   constructor(
@@ -118,6 +134,8 @@ export class AuditWriterThread implements AuditEntryWriter {
 
   /** Resolves when everything enqueued before the call is committed (or the store keeps failing), like the in-thread writer. */
   async flush(): Promise<void> {
+    // A restart in flight: the events queued meanwhile go to the new worker once it runs.
+    if (this.restarting) await this.restarting;
     if (this.state === 'new' || this.state === 'starting') throw new AuditWriterStateError('flush() before start(): call start() first.');
     if (this.state !== 'started') return;
     this.lastStats = await this.request('flush');
@@ -126,8 +144,11 @@ export class AuditWriterThread implements AuditEntryWriter {
   /** Flushes and closes the store in the worker (the same retries and spool rules), then ends the thread. */
   async close(): Promise<void> {
     if (this.state === 'closed' || this.state === 'closing') return;
-    const wasStarted = this.state === 'started';
+    const restarting = this.restarting;
+    const wasStarted = this.state === 'started' || restarting !== undefined;
     this.state = 'closing';
+    // Wait for a restart in flight, so that its worker writes what is queued and is closed, not left running.
+    if (restarting) await restarting;
     if (wasStarted && this.worker) {
       const worker = this.worker;
       try {
@@ -145,6 +166,7 @@ export class AuditWriterThread implements AuditEntryWriter {
   /** The worker's counters (as of its last report, at most ~100 ms old; exact after `flush()`), plus what waits on this side. */
   stats(): AuditWriterStats {
     const stats = { ...this.lastStats };
+    for (const key of CARRIED_COUNTERS) stats[key] += this.carried[key];
     stats.queued += this.pending.length;
     stats.syncWaiting = Math.max(stats.syncWaiting, this.waiters.size);
     stats.dropped += this.droppedHere;
@@ -281,6 +303,8 @@ export class AuditWriterThread implements AuditEntryWriter {
 
   /** The worker died outside `close()`: waiters fail, and a new worker takes over (a few times a minute at most). */
   private onUnexpectedExit(code: number): void {
+    for (const key of CARRIED_COUNTERS) this.carried[key] += this.lastStats[key];
+    this.lastStats = emptyStats(this.data.chainId, this.data.durability);
     this.failWaiters(new AuditUnavailableError(`the audit writer thread stopped (exit code ${code})`));
     for (const [, request] of this.requests) request.reject(new AuditUnavailableError(`the audit writer thread stopped (exit code ${code})`));
     this.requests.clear();
@@ -296,11 +320,13 @@ export class AuditWriterThread implements AuditEntryWriter {
     this.restarts.push(now);
     this.logger.error(`the audit writer thread stopped (exit code ${code}); starting a new one (entries it held uncommitted are lost, its spool is replayed)`);
     this.state = 'starting';
-    this.spawn().then(
+    this.restarting = this.spawn().then(
       () => {
+        this.restarting = undefined;
         if (this.state === 'starting') this.state = 'started';
       },
       (error: unknown) => {
+        this.restarting = undefined;
         this.state = 'failed';
         this.dropPending();
         this.logger.error(`the audit writer thread could not be restarted: ${describe(error)}; audit events are now dropped`);
