@@ -15,8 +15,9 @@
  * work is not in it): the writer seals on the Node thread while PostgreSQL inserts the previous
  * batch, so its rate is bounded by this number, the raw INSERT by the database round trip.
  */
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
-import { AuditWriter, Redactor, buildEntry, createAuditStore, sealEntry, type AuditEvent, type ChainHead } from 'sealed-audit';
+import { AuditWriter, AuditWriterThread, Redactor, buildEntry, createAuditStore, sealEntry, type AuditEvent, type ChainHead } from 'sealed-audit';
 import { median, ratio, table } from '../lib/bench-report';
 
 export interface StoreBenchOptions {
@@ -34,6 +35,19 @@ type Row = unknown[];
 interface Sample {
   ms: number;
   cpuUs: number;
+  /** CPU of this process's main thread alone (Linux /proc); NaN where it cannot be read. */
+  mainCpuUs: number;
+}
+
+/** CPU time of the main thread (user + system), µs, from /proc (10 ms ticks); NaN elsewhere. */
+function mainThreadCpuUs(): number {
+  try {
+    const fields = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat; after "pid (comm) " they are the 12th and 13th.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function events(count: number): AuditEvent[] {
@@ -77,11 +91,12 @@ function sealAloneCpuUs(input: AuditEvent[], chainId: string): number {
 
 async function timed(work: () => Promise<void>): Promise<Sample> {
   const cpu = process.cpuUsage();
+  const main = mainThreadCpuUs();
   const started = performance.now();
   await work();
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  return { ms, cpuUs: used.user + used.system };
+  return { ms, cpuUs: used.user + used.system, mainCpuUs: mainThreadCpuUs() - main };
 }
 
 function insertSql(table: string, rows: number): string {
@@ -133,6 +148,37 @@ async function writerAppend(url: string, input: AuditEvent[], batchSize: number,
   return sample;
 }
 
+/**
+ * The same through `writerThread: true`: entries are built (redacted) on this thread, then sealed
+ * and inserted by a worker thread with its own connection, so the two halves run in parallel.
+ */
+async function writerThreadAppend(url: string, input: AuditEvent[], batchSize: number, chainId: string): Promise<Sample> {
+  const writer = new AuditWriterThread(
+    { storage: { type: 'postgres', url }, chainId, durability: 'async', batch: { size: batchSize, maxQueue: input.length + 1 } },
+    new Redactor({ hmacKey: HMAC_KEY }),
+    { log: () => undefined, warn: () => undefined, error: (m) => console.error(m) },
+  );
+  await writer.start();
+  // A new worker is a new V8 isolate with cold code: warm it like round 0 warms this thread's.
+  for (const event of events(2_000)) writer.enqueue(event);
+  await writer.flush();
+  const warm = writer.stats().written;
+  const sample = await timed(async () => {
+    // Enqueued in slices with a turn of the event loop between them, as requests would arrive:
+    // the posts to the worker overlap with its sealing and inserting.
+    for (let i = 0; i < input.length; i += batchSize) {
+      for (const event of input.slice(i, i + batchSize)) writer.enqueue(event);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await writer.flush();
+  });
+  const { dropped } = writer.stats();
+  const written = writer.stats().written - warm;
+  await writer.close();
+  if (written !== input.length || dropped !== 0) throw new Error(`writer thread wrote ${written}/${input.length}, dropped ${dropped}`);
+  return sample;
+}
+
 export async function runStoreBench(options: StoreBenchOptions): Promise<string> {
   const database = `sa_bench_store_${process.pid}`;
   const admin = new Client({ connectionString: options.pgAdminUrl });
@@ -152,8 +198,9 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
     await client.query('CREATE TABLE audit_log_raw (LIKE audit_log INCLUDING ALL)');
     await client.query('CREATE TABLE audit_log_raw_txn (LIKE audit_log INCLUDING ALL)');
 
-    const samples = { raw: [] as Sample[], rawTxn: [] as Sample[], writer: [] as Sample[] };
+    const samples = { raw: [] as Sample[], rawTxn: [] as Sample[], writer: [] as Sample[], thread: [] as Sample[] };
     const ratios: number[] = [];
+    const threadRatios: number[] = [];
     const sealCpu: number[] = [];
     // Round 0 warms up the JIT, the connections and the tables; it is not counted.
     for (let round = 0; round <= options.rounds; round += 1) {
@@ -164,6 +211,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
         ['raw', () => rawInsert(client, raw, options.batchSize, 'audit_log_raw', false)],
         ['rawTxn', () => rawInsert(client, raw, options.batchSize, 'audit_log_raw_txn', true)],
         ['writer', () => writerAppend(url.toString(), input, options.batchSize, `writer-${round}`)],
+        ['thread', () => writerThreadAppend(url.toString(), input, options.batchSize, `thread-${round}`)],
       ];
       if (round % 2 === 0) runs.reverse();
       const got: Partial<Record<keyof typeof samples, Sample>> = {};
@@ -171,24 +219,31 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
       if (round === 0) continue;
       for (const name of Object.keys(samples) as Array<keyof typeof samples>) samples[name].push(got[name] as Sample);
       ratios.push((got.raw as Sample).ms / (got.writer as Sample).ms);
+      threadRatios.push((got.raw as Sample).ms / (got.thread as Sample).ms);
       sealCpu.push(sealAloneCpuUs(input, `alone-${round}`));
     }
     const rate = (list: Sample[]) => options.entries / (median(list.map((s) => s.ms)) / 1000);
     const cpu = (list: Sample[]) => `${median(list.map((s) => s.cpuUs / options.entries)).toFixed(1)} µs`;
+    const mainCpu = (list: Sample[]) => {
+      const value = median(list.map((s) => s.mainCpuUs / options.entries));
+      return Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)} µs`;
+    };
     const rawRate = rate(samples.raw);
     return [
       `### Store append (PostgreSQL, ${options.entries} entries, batches of ${options.batchSize}, ${options.rounds} rounds alternated, median)`,
       '',
       table(
-        ['variant', 'entries/s', 'vs raw INSERT', 'Node CPU / entry'],
+        ['variant', 'entries/s', 'vs raw INSERT', 'Node CPU / entry', 'main thread CPU / entry'],
         [
-          ['raw multi-row INSERT (pg, pre-built rows, prepared, one statement per batch, no triggers, no chain)', rawRate.toFixed(0), '1.00×', cpu(samples.raw)],
-          ['raw multi-row INSERT, BEGIN/INSERT/COMMIT, unprepared (the former baseline)', rate(samples.rawTxn).toFixed(0), ratio(rate(samples.rawTxn), rawRate), cpu(samples.rawTxn)],
-          ['sealed-audit writer (redact + seal + append-only store, pipelined)', rate(samples.writer).toFixed(0), ratio(rate(samples.writer), rawRate), cpu(samples.writer)],
+          ['raw multi-row INSERT (pg, pre-built rows, prepared, one statement per batch, no triggers, no chain)', rawRate.toFixed(0), '1.00×', cpu(samples.raw), mainCpu(samples.raw)],
+          ['raw multi-row INSERT, BEGIN/INSERT/COMMIT, unprepared (the former baseline)', rate(samples.rawTxn).toFixed(0), ratio(rate(samples.rawTxn), rawRate), cpu(samples.rawTxn), mainCpu(samples.rawTxn)],
+          ['sealed-audit writer (redact + seal + append-only store, pipelined)', rate(samples.writer).toFixed(0), ratio(rate(samples.writer), rawRate), cpu(samples.writer), mainCpu(samples.writer)],
+          ['sealed-audit writerThread (redact here; seal + store in a worker)', rate(samples.thread).toFixed(0), ratio(rate(samples.thread), rawRate), cpu(samples.thread), mainCpu(samples.thread)],
         ],
       ),
       '',
       `writer ÷ raw within each round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')} (median ${median(ratios).toFixed(2)}×)`,
+      `writerThread ÷ raw within each round: ${threadRatios.map((r) => `${r.toFixed(2)}×`).join(', ')} (median ${median(threadRatios).toFixed(2)}×)`,
       '',
       `redact + seal alone, no database: ${median(sealCpu).toFixed(1)} µs of Node CPU per entry ` +
         `(${(1e6 / median(sealCpu)).toFixed(0)} entries/s on a core of its own, ${ratio(1e6 / median(sealCpu), rawRate)} the raw INSERT); ` +

@@ -4,3 +4,6 @@ export type { AuditBatchOptions, AuditCheckpointOptions, AuditModuleOptions, Aud
 export { DEFAULT_SPOOL_DIRECTORY, spoolDirectoryFor } from './audit-runtime';
 export { AuditTransactionRequiredError, appendAuditEntryInTransaction, transactionalChainId } from './audit-transaction';
 export type { TransactionalAuditOptions } from './audit-transaction';
+export { AuditWriterThread, AuditWriterThreadStartError } from './writer-thread/audit-writer-thread';
+export type { AuditEntryWriter } from './writer-thread/audit-writer-thread';
+export type { WriterThreadData } from './writer-thread/writer-thread-protocol';

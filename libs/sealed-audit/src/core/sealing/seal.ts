@@ -59,7 +59,8 @@ export type WithStoredPayloadText = { [STORED_PAYLOAD_TEXT]?: string };
  * Entries whose fields are not the expected types (a malformed row) take the general path.
  */
 export function canonicalEntry(entry: AuditEntry, payloadText?: string): string {
-  if (!hasPlainFields(entry)) return canonicalize(hashedForm(entry));
+  // Given the payload's canonical text, the payload object is not read (it may be parsed lazily).
+  if (payloadText !== undefined ? !hasPlainHeader(entry) : !hasPlainFields(entry)) return canonicalize(hashedForm(entry));
   return canonicalTemplate(entry, payloadText ?? canonicalize(entry.payload));
 }
 
@@ -367,10 +368,28 @@ export function sealEntry(
 ): { sealed: SealedEntry; head: ChainHead } {
   const seq = head ? head.seq + 1 : 1;
   const prevHash = head ? head.hash : GENESIS_HASH;
-  const unsealed: AuditEntry = { ...entry, seq };
   const payloadText = entry[PAYLOAD_TEXT] ?? canonicalize(entry.payload);
-  const hash = computeEntryHash(unsealed, prevHash, payloadText);
-  const sealed: SealedEntry = { ...unsealed, prevHash, hash };
+  // Field by field (the order of `{ ...entry, seq, prevHash, hash }`), with `payload` copied by its
+  // descriptor: a payload the writer thread parses only on demand (spool, replay) stays unparsed.
+  const sealed: SealedEntry = {
+    v: entry.v,
+    chainId: entry.chainId,
+    ts: entry.ts,
+    action: entry.action,
+    outcome: entry.outcome,
+    actorId: entry.actorId,
+    actorType: entry.actorType,
+    resource: entry.resource,
+    subjectId: entry.subjectId,
+    requestId: entry.requestId,
+    payload: undefined as unknown as AuditEntry['payload'],
+    seq,
+    prevHash,
+    hash: '',
+  };
+  const payload = Object.getOwnPropertyDescriptor(entry, 'payload');
+  if (payload) Object.defineProperty(sealed, 'payload', payload);
+  sealed.hash = computeEntryHash(sealed, prevHash, payloadText);
   Object.defineProperty(sealed, PAYLOAD_TEXT, { value: payloadText, enumerable: false });
-  return { sealed, head: { chainId: entry.chainId, seq, hash } };
+  return { sealed, head: { chainId: entry.chainId, seq, hash: sealed.hash } };
 }

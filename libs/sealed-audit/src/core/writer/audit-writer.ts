@@ -760,9 +760,7 @@ export class AuditWriter {
         continue;
       }
       try {
-        const built = item.entry ? { ...item.entry, chainId: this.chainId } : buildEntry(item.event as AuditEvent, this.chainId, this.redactor, limits);
-        if (item.entry) Object.defineProperty(built, PAYLOAD_TEXT, { value: item.entry[PAYLOAD_TEXT], enumerable: false });
-        const result = sealEntry(built, head);
+        const result = sealEntry(item.entry ? this.onOwnChain(item.entry) : buildEntry(item.event as AuditEvent, this.chainId, this.redactor, limits), head);
         index.push(sealed.length);
         sealed.push(result.sealed);
         head = result.head;
@@ -775,6 +773,14 @@ export class AuditWriter {
       }
     }
     return { sealed, head, index };
+  }
+
+  /** A built entry on this writer's chain (a copy when it was built for another one). */
+  private onOwnChain(entry: BuiltAuditEntry): BuiltAuditEntry {
+    if (entry.chainId === this.chainId) return entry;
+    const copy: BuiltAuditEntry = { ...entry, chainId: this.chainId };
+    Object.defineProperty(copy, PAYLOAD_TEXT, { value: entry[PAYLOAD_TEXT], enumerable: false });
+    return copy;
   }
 
   private settle(item: QueuedEvent, error?: Error): void {

@@ -72,9 +72,20 @@ export function unpackEntry(slots: readonly EntrySlot[], offset: number, chainId
     resource: slots[offset + 5] as string | null,
     subjectId: slots[offset + 6] as string | null,
     requestId: slots[offset + 7] as string | null,
-    payload: JSON.parse(text) as BuiltAuditEntry['payload'],
+    payload: undefined as unknown as BuiltAuditEntry['payload'],
   };
-  // The text was made canonical by `buildEntry` on the capturing thread: it is hashed as is.
+  // Hashing and storing use the text, made canonical by `buildEntry` on the capturing thread.
+  // The object is parsed only if something asks for it (the spool, a replay's content keys):
+  // parsing every payload cost this thread about as much as sealing, and its garbage more.
+  let parsed: BuiltAuditEntry['payload'] | undefined;
+  Object.defineProperty(entry, 'payload', {
+    enumerable: true,
+    configurable: true,
+    get: () => (parsed ??= JSON.parse(text) as BuiltAuditEntry['payload']),
+    set: (value: BuiltAuditEntry['payload']) => {
+      parsed = value;
+    },
+  });
   Object.defineProperty(entry, PAYLOAD_TEXT, { value: text, enumerable: false });
   return { entry, waiterId: slots[offset + 9] as number };
 }
