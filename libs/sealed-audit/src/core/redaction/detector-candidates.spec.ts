@@ -5,7 +5,7 @@ import { F_API, F_AT, F_DOB, F_SLASHES, feature, hyphenFeature, scanCandidates, 
  * The scan as first written (one loop, a class per byte, a branch per class): the reference for the
  * two tight loops that replaced it. Same bits, digit count, regions and IBAN starts on any text.
  */
-function scanByClass(text: string): { bits: number; digits: number; regions: number[]; ibanStarts: number[] } {
+function scanByClass(text: string): { bits: number; digits: number; regions: number[]; ibanStarts: number[]; ats: number[]; colons: number[] } {
   const C_OTHER = 0;
   const C_DIGIT = 1;
   const C_SEP = 2;
@@ -52,17 +52,30 @@ function scanByClass(text: string): { bits: number; digits: number; regions: num
     }
   }
   if (runDigits !== 0) endRegion(runStart, text.length, runDigits);
-  return { bits, digits, regions, ibanStarts };
+  // Positions of the real `@`s and `:`s (what indexOf finds): the e-mail and IPv6 candidates start there.
+  const positions = (char: string): number[] => {
+    const out: number[] = [];
+    for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) out.push(at);
+    return out;
+  };
+  return { bits, digits, regions, ibanStarts, ats: positions('@'), colons: positions(':') };
 }
 
 function scan(text: string): ReturnType<typeof scanByClass> {
   const bits = scanCandidates(text);
-  return { bits, digits: scanned.digits, regions: [...scanned.regions.subarray(0, scanned.regionCount * 3)], ibanStarts: [...scanned.ibanStarts.subarray(0, scanned.ibanCount)] };
+  return {
+    bits,
+    digits: scanned.digits,
+    regions: [...scanned.regions.subarray(0, scanned.regionCount * 3)],
+    ibanStarts: [...scanned.ibanStarts.subarray(0, scanned.ibanCount)],
+    ats: [...scanned.ats.subarray(0, scanned.atCount)],
+    colons: [...scanned.colons.subarray(0, scanned.colonCount)],
+  };
 }
 
 const PIECES = [
   '4111 1111 1111 1111', '+44 20 7946 0958', '(555) 013-8842', '612-73-4859', 'GB82 WEST 1234 5698 7654 32', 'DE89370400440532013000', '203.0.113.7', 'fe80::1',
-  'jane@x.io', '//u:p@h', 'eyJ', 'Bearer ', 'bearer', 'born', 'BIRTH', 'b-day', 'd.o.b', 'DoB', 'geboren', 'née le', 'NEE  LE', 'sk_', 'AKIA', 'ASIA', 'AIza', 'xoxb-', 'glpat-',
+  'jane@x.io', '//u:p@h', '::1', 'a@b@c', 'ŀ', 'ĺ', ':', '@@', 'eyJ', 'Bearer ', 'bearer', 'born', 'BIRTH', 'b-day', 'd.o.b', 'DoB', 'geboren', 'née le', 'NEE  LE', 'sk_', 'AKIA', 'ASIA', 'AIza', 'xoxb-', 'glpat-',
   ' ', '  ', '.', '-', '(', ')', '+', '/', ':', '@', '_', 'A', 'Z', 'ab', 'x', '0', '7', '12', '1234', '-5', 'İ', 'ĭ', 'Ŀ', 'ĺ', '𝄞', '\ud834', 'é',
 ];
 
@@ -84,7 +97,13 @@ describe('scanCandidates', () => {
   it('ends a region and stops at the end of the text, whatever the buffer held before (the sentinel)', () => {
     scanCandidates(`${'9'.repeat(5000)}@`);
     for (const t of ['1234', 'ab 1234', '12 34 ', '@', '', 'x', '0000-', 'jane@x.io 1234 5678']) expect(scan(t)).toEqual(scanByClass(t));
-    expect(scan('see jane@x.io //h born')).toEqual({ bits: F_AT | F_SLASHES | F_DOB, digits: 0, regions: [], ibanStarts: [] });
+    expect(scan('see jane@x.io //h born')).toEqual({ bits: F_AT | F_SLASHES | F_DOB, digits: 0, regions: [], ibanStarts: [], ats: [8], colons: [] });
+    // A look-alike byte (U+0140 is 0x40 in Latin-1) may set the bit, never a position.
+    expect(scan('x\u0140y:z').ats).toEqual([]);
+    expect(scan('x\u0140y:z').colons).toEqual([3]);
+    // Many of them: the position arrays grow.
+    const many = 'a@b:'.repeat(100);
+    expect(scan(many)).toEqual(scanByClass(many));
     expect(scan('sk_ 1234').bits).toBe(F_API);
   });
 

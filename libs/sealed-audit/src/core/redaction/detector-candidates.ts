@@ -35,6 +35,12 @@ export const scanned = {
   regionCount: 0,
   ibanStarts: new Int32Array(16),
   ibanCount: 0,
+  /** Where the text's `@`s are, in order (exactly `indexOf('@')`'s answers: no look-alike). */
+  ats: new Int32Array(16),
+  atCount: 0,
+  /** Where its `:`s are, likewise. */
+  colons: new Int32Array(16),
+  colonCount: 0,
 };
 
 /** Fewest digits any region detector needs (an IPv4 address has 4). */
@@ -60,6 +66,9 @@ STOP[76] = S_L;
 /** Per byte: 1 for what a region holds (digits, ` ( ) + . -`), 0 for what ends it. */
 const IN_REGION = new Uint8Array(256);
 for (const c of '0123456789 ()+.-') IN_REGION[c.charCodeAt(0)] = 1;
+
+/** Longest text copied into the scan buffer by a loop rather than Buffer#write. */
+const SHORT_TEXT = 64;
 
 /** Written after the text: stops the tight loop (a feature byte) and ends a region, so no loop checks the length. */
 const SENTINEL = 64; // '@'
@@ -99,7 +108,14 @@ export function scanCandidates(text: string): number {
   }
   const view = bytes;
   const pair = pairs;
-  view.write(text, 0, 'latin1');
+  if (n <= SHORT_TEXT) {
+    // A short text is copied here: Buffer#write's own cost (argument checks, encoding look-up, the
+    // call into C++) is most of a scan of a few dozen bytes. A Uint8Array store keeps the low byte,
+    // as the latin1 encoding does.
+    for (let k = 0; k < n; k += 1) view[k] = text.charCodeAt(k);
+  } else {
+    view.write(text, 0, 'latin1');
+  }
   // Two sentinels: a pair read at the end of the text sees one whatever the text's parity.
   view[n] = SENTINEL;
   view[n + 1] = SENTINEL;
@@ -107,6 +123,8 @@ export function scanCandidates(text: string): number {
   let bits = 0;
   scanned.regionCount = 0;
   scanned.ibanCount = 0;
+  scanned.atCount = 0;
+  scanned.colonCount = 0;
   let i = 0;
   for (;;) {
     // To the next stop byte: one byte to reach an even index, then two bytes per step.
@@ -140,6 +158,16 @@ export function scanCandidates(text: string): number {
         // The commonest stop in prose: `n[ée]e?\s+le` needs an `e` next (any case; the byte is a
         // necessary condition: an ASCII `e` keeps its byte), most `l`s are let go here.
         if ((view[i + 1]! | 0x20) === 0x65 && (bits & F_DOB) === 0 && neLeAt(text, i)) bits |= F_DOB;
+      } else if (c === 64 || c === 58) {
+        // `@` and `:`: their positions are kept for the e-mail and IPv6 candidates (real ones only;
+        // the bit, like every feature bit, may also be set by a look-alike byte).
+        if (c === 64) {
+          bits |= F_AT;
+          if (text.charCodeAt(i) === 64) pushAt(i);
+        } else {
+          bits |= F_COLON;
+          if (text.charCodeAt(i) === 58) pushColon(i);
+        }
       } else {
         bits |= feature(text, i, c, bits);
       }
@@ -218,6 +246,28 @@ function endRegion(text: string, start: number, end: number, digits: number): vo
     out.ibanStarts[out.ibanCount] = start - 2;
     out.ibanCount += 1;
   }
+}
+
+function pushAt(i: number): void {
+  const out = scanned;
+  if (out.atCount === out.ats.length) {
+    const grown = new Int32Array(out.ats.length * 2);
+    grown.set(out.ats);
+    out.ats = grown;
+  }
+  out.ats[out.atCount] = i;
+  out.atCount += 1;
+}
+
+function pushColon(i: number): void {
+  const out = scanned;
+  if (out.colonCount === out.colons.length) {
+    const grown = new Int32Array(out.colons.length * 2);
+    grown.set(out.colons);
+    out.colons = grown;
+  }
+  out.colons[out.colonCount] = i;
+  out.colonCount += 1;
 }
 
 function isDigitCode(code: number): boolean {

@@ -479,7 +479,9 @@ export class DetectorSet {
     // look-behind forbids a start inside it), 1–64 long.
     if (this.email >= 0 && (features & F_AT) !== 0) {
       let next = 0;
-      for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+      const ats = scanned.ats;
+      for (let a = 0; a < scanned.atCount; a += 1) {
+        const at = ats[a] as number;
         const floor = Math.max(0, at - 65);
         let start = at;
         while (start > floor && isEmailLocal(text.charCodeAt(start - 1))) start -= 1;
@@ -554,7 +556,9 @@ export class DetectorSet {
     // that another `:` follows within 5 characters.
     if (this.ipv6 >= 0 && (features & F_COLON) !== 0) {
       let next = 0;
-      for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+      const colons = scanned.colons;
+      for (let k = 0; k < scanned.colonCount; k += 1) {
+        const colon = colons[k] as number;
         let j = colon + 1;
         while (j < colon + 5 && isHexCode(text.charCodeAt(j))) j += 1;
         if (text.charCodeAt(j) !== 58) continue;
