@@ -578,7 +578,7 @@ describe('writerThread: the worker dies (SQLite)', () => {
     expect(await pending).toBeInstanceOf(AuditUnavailableError);
     expect(state()).toBe('failed');
     expect(workerOf(runtime)).toBeUndefined();
-    expect(log.lines.some((line) => line.includes('stopped 3 times within a minute'))).toBe(true);
+    expect(log.lines.some((line) => line.includes('stopped 4 times within a minute'))).toBe(true);
 
     const droppedBefore = runtime.writer.stats().dropped;
     expect(() => runtime.writer.enqueue({ timestamp: new Date(), action: 'while.failed', outcome: 'success' })).not.toThrow();
