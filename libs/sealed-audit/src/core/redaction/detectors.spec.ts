@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import {
+  cardValid,
+  cardValidAt,
   hasDateInside,
+  phoneValid,
+  phoneValidAt,
   BUILT_IN_DETECTORS,
   BUILT_IN_DETECTOR_KINDS,
   DEFAULT_DETECTORS,
@@ -111,6 +115,23 @@ describe('detectors', () => {
       for (const text of ['1-2-2020', '2020-1-2', '01.02.1999', '+31 1-2-2020', '1-2-2020-5', '12-34-2020', '123-4-2020', '1--2-2020', '2025-01-02', '20250-1-2', '1.2.3']) {
         expect(hasDateInside(text)).toBe(DATE_INSIDE.test(text));
       }
+    });
+  });
+
+  describe('validators read in place', () => {
+    it('phoneValidAt and cardValidAt answer what phoneValid and cardValid answer on the slice, for any range of any text', () => {
+      const unit = fc.constantFrom(...'0123456789 +()-./:x'.split(''), '00', '+44', '2025', '٣', 'é');
+      fc.assert(
+        fc.property(fc.string({ unit, maxLength: 40 }), fc.nat(), fc.nat(), (text, a, b) => {
+          const start = text.length === 0 ? 0 : a % text.length;
+          const end = start + (text.length - start === 0 ? 0 : b % (text.length - start + 1));
+          fc.pre(end > start);
+          const match = text.slice(start, end);
+          expect(phoneValidAt(text, start, end)).toBe(phoneValid(match, text, start));
+          expect(cardValidAt(text, start, end)).toBe(cardValid(match));
+        }),
+        { numRuns: 20000, seed: 20261131 },
+      );
     });
   });
 

@@ -55,10 +55,15 @@ export interface PiiMatch {
 
 /** Luhn checksum over the digits of `text` (13–19 digits). */
 export function luhnValid(text: string): boolean {
+  return luhnValidAt(text, 0, text.length);
+}
+
+/** {@link luhnValid} of `text[start, end)`, read in place (no slice). */
+function luhnValidAt(text: string, start: number, end: number): boolean {
   let sum = 0;
   let count = 0;
   let double = false;
-  for (let i = text.length - 1; i >= 0; i -= 1) {
+  for (let i = end - 1; i >= start; i -= 1) {
     let digit = text.charCodeAt(i) - 48;
     if (digit < 0 || digit > 9) continue;
     count += 1;
@@ -108,9 +113,9 @@ export function ibanValid(text: string): boolean {
   return remainder === 1;
 }
 
-function digitCount(text: string): number {
+function digitCountAt(text: string, start: number, end: number): number {
   let count = 0;
-  for (let i = 0; i < text.length; i += 1) {
+  for (let i = start; i < end; i += 1) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) count += 1;
   }
@@ -130,14 +135,18 @@ function isWordChar(code: number): boolean {
  * candidate (property-tested against the expression).
  */
 export function hasDateInside(text: string): boolean {
-  const n = text.length;
+  return hasDateInsideAt(text, 0, text.length);
+}
+
+/** {@link hasDateInside} of `text[from, n)`, read in place: digit runs end at the range's ends. */
+function hasDateInsideAt(text: string, from: number, n: number): boolean {
   let chain = 0; // runs in the current chain (each joined to the previous one by one `.` or `-`)
   let lastEnd = -2;
   let lastLen = 0;
   let lastYear = false;
   let prevLen = 0;
   let prevYear = false;
-  let i = 0;
+  let i = from;
   while (i < n) {
     if (!isDigit(text.charCodeAt(i))) {
       i += 1;
@@ -171,10 +180,27 @@ export function phoneValid(match: string, text: string, index: number): boolean 
   if (isWordChar(before) || before === 43 /* + */ || before === 46 /* . */ || before === 47 /* / */) return false;
   const after = text.charCodeAt(index + match.length);
   if (after === 58 /* : */ || after === 47 /* / */ || (after === 46 && isDigit(text.charCodeAt(index + match.length + 1)))) return false;
-  const digits = digitCount(match);
+  const digits = digitCountAt(match, 0, match.length);
   const international = match.charCodeAt(0) === 43 || match.startsWith('00');
   if (international ? digits < 8 || digits > 15 : digits < 9 || digits > 12) return false;
   return !hasDateInside(match);
+}
+
+/**
+ * @internal {@link phoneValid} of the match `text[start, end)`, read in place: the candidate paths validate
+ * without slicing (a slice of 13+ characters is a view whose every read goes through its parent).
+ * Property-tested against phoneValid(text.slice(start, end), text, start).
+ */
+export function phoneValidAt(text: string, start: number, end: number): boolean {
+  const before = start > 0 ? text.charCodeAt(start - 1) : 32;
+  if (isWordChar(before) || before === 43 /* + */ || before === 46 /* . */ || before === 47 /* / */) return false;
+  const after = text.charCodeAt(end);
+  if (after === 58 /* : */ || after === 47 /* / */ || (after === 46 && isDigit(text.charCodeAt(end + 1)))) return false;
+  const digits = digitCountAt(text, start, end);
+  const first = text.charCodeAt(start);
+  const international = first === 43 || (first === 48 && end - start >= 2 && text.charCodeAt(start + 1) === 48);
+  if (international ? digits < 8 || digits > 15 : digits < 9 || digits > 12) return false;
+  return !hasDateInsideAt(text, start, end);
 }
 
 function isDigit(code: number): boolean {
@@ -226,6 +252,11 @@ function emailValid(_match: string, text: string, index: number): boolean {
 /** A payment card: Luhn-valid, 13–19 digits, and not starting with 0 (no card issuer number does). */
 export function cardValid(match: string): boolean {
   return match.charCodeAt(0) !== 48 && luhnValid(match);
+}
+
+/** @internal {@link cardValid} of `text[start, end)`, read in place. */
+export function cardValidAt(text: string, start: number, end: number): boolean {
+  return text.charCodeAt(start) !== 48 && luhnValidAt(text, start, end);
 }
 
 const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
@@ -608,6 +639,14 @@ const BUILT_IN_INDEX = new Map<PiiDetector, number>((BUILT_IN_DETECTORS as reado
 const STICKY: readonly RegExp[] = (BUILT_IN_DETECTORS as readonly PiiDetector[]).map((detector) => new RegExp(detector.pattern.source, `${detector.pattern.flags.replace(/[gd]/g, '')}y`));
 
 /**
+ * Built-in validators that read the match in place (by built-in index): the same answers as their
+ * `validate` on a slice (the e-mail one never reads the match), without making the slice.
+ */
+const VALIDATE_AT: ReadonlyArray<((text: string, start: number, end: number) => boolean) | undefined> = BUILT_IN_DETECTORS.map((_, index) =>
+  index === B_EMAIL ? (text: string, start: number) => emailValid('', text, start) : index === B_CARD ? cardValidAt : index === B_PHONE ? phoneValidAt : undefined,
+);
+
+/**
  * Tries built-in detector `builtIn` (index `d` in its set) at `start`. Returns where the next try
  * may start: after a validated match, or the next character.
  */
@@ -620,7 +659,8 @@ function tryAt(text: string, d: number, builtIn: number, start: number): number 
   const detector = BUILT_IN_DETECTORS[builtIn] as PiiDetector;
   let valid: boolean;
   try {
-    valid = !detector.validate || detector.validate(text.slice(start, end), text, start);
+    const inPlace = VALIDATE_AT[builtIn];
+    valid = inPlace !== undefined ? inPlace(text, start, end) : !detector.validate || detector.validate(text.slice(start, end), text, start);
   } catch {
     valid = false;
   }
