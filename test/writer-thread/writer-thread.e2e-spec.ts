@@ -112,6 +112,7 @@ describe('writerThread on a SQLite file (Express trail)', () => {
         // Async entries wait for flush() or close() (or a full batch): nothing is written behind the tests' backs.
         batch: { maxDelayMs: 2000 },
         spool: { directory: newDir() },
+        maxEntryBytes: 4096,
         redaction: { hmacKey: 'wt-sqlite-key' },
       },
       quiet(),
@@ -157,6 +158,19 @@ describe('writerThread on a SQLite file (Express trail)', () => {
         db.close();
       }
     }
+  });
+
+  it('maxEntryBytes applies to entries built on this thread: an oversized part is cut and listed, the entry stays sealable', async () => {
+    // Three parts of 3000 bytes (under the redactor's per-string cap): together over the entry cap.
+    await trail.recordSync({ action: 'record.large', outcome: 'success', subject: 'large', metadata: { a: 'a'.repeat(3000), b: 'b'.repeat(3000), c: 'c'.repeat(3000) } });
+    const all = await readEntries({ type: 'sqlite', database });
+    const large = all.find((e) => e.subjectId === 'large');
+    const truncated = Object.keys(large?.payload.truncated ?? {});
+    expect(truncated.length).toBeGreaterThan(0);
+    for (const path of truncated) expect(path).toMatch(/^metadata(\.|$)/);
+    expect(JSON.stringify(large?.payload)).toContain('[Truncated:entry ');
+    expect(Buffer.byteLength(JSON.stringify(large?.payload))).toBeLessThanOrEqual(4096);
+    expect(await verifyChains(all)).toMatchObject({ ok: true });
   });
 
   it('close() writes everything recorded before it; afterwards record() is dropped and counted, recordSync() rejects, nothing throws', async () => {
@@ -551,7 +565,9 @@ describe('writerThread: the worker dies (SQLite)', () => {
     // While the new thread starts: events are accepted, and flush() waits for them to be written.
     expect(state()).toBe('starting');
     for (let n = 0; n < 5; n += 1) runtime.writer.enqueue({ timestamp: new Date(), action: 'during.restart', outcome: 'success', subjectId: `r-${n}` });
+    const syncDuringRestart = runtime.writer.enqueueAndWait({ timestamp: new Date(), action: 'during.restart.sync', outcome: 'success' });
     await runtime.writer.flush();
+    await expect(syncDuringRestart).resolves.toBeUndefined();
     expect(state()).toBe('started');
     expect(workerOf(runtime)).toBeDefined();
     expect(workerOf(runtime)).not.toBe(first);
@@ -560,11 +576,11 @@ describe('writerThread: the worker dies (SQLite)', () => {
     runtime.writer.enqueue({ timestamp: new Date(), action: 'after.death.async', outcome: 'success' });
     await runtime.writer.flush();
     const all = await readEntries({ type: 'sqlite', database });
-    expect(all.map((e) => e.action)).toEqual(['before.death', ...Array(5).fill('during.restart'), 'after.death', 'after.death.async']);
+    expect(all.map((e) => e.action)).toEqual(['before.death', ...Array(5).fill('during.restart'), 'during.restart.sync', 'after.death', 'after.death.async']);
     // The new worker continued the chain where the dead one left it.
-    expect(await verifyChains(all)).toMatchObject({ ok: true, entries: 8 });
+    expect(await verifyChains(all)).toMatchObject({ ok: true, entries: 9 });
     // Counters are the writer's since start, across threads: they do not fall back to the new thread's.
-    expect(runtime.writer.stats()).toMatchObject({ written: 8, dropped: 0 });
+    expect(runtime.writer.stats()).toMatchObject({ written: 9, dropped: 0 });
     expect(log.lines.some((line) => line.includes('starting a new one'))).toBe(true);
   });
 
