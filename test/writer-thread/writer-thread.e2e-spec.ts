@@ -33,6 +33,7 @@ import {
 import { PiiField, createAuditTrail, type AuditTrail } from 'sealed-audit/express';
 import { runCli } from '../../libs/sealed-audit/src/cli/run-cli';
 import { quiet, tempPlaces, waitFor } from '../support/audit-writer';
+import { createTempMariaDbDatabase, type TempMariaDbDatabase } from '../support/mariadb';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
 import { readEntries } from '../support/stored-entries';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -452,6 +453,39 @@ describe('writerThread behind an Express app on a real port (PostgreSQL through 
       proxy.restore();
       await runtime.writer.close();
     }
+  });
+});
+
+describe('writerThread on MariaDB', () => {
+  let db: TempMariaDbDatabase;
+  let runtime: AuditRuntime | undefined;
+
+  beforeAll(async () => {
+    db = await createTempMariaDbDatabase();
+  });
+
+  afterAll(async () => {
+    await runtime?.writer.close();
+    await db?.drop();
+  });
+
+  it('stores async and sync entries exactly once, counted exactly, and the chain verifies', async () => {
+    runtime = await createAuditRuntime(
+      { storage: { type: 'mariadb', url: db.url }, chainId: 'wt-mariadb', writerThread: true, spool: false, batch: { maxDelayMs: 5 }, redaction: { hmacKey: 'wt-mariadb-key' } },
+      quiet(),
+    );
+    const syncs: Array<Promise<void>> = [];
+    for (let n = 0; n < 60; n += 1) {
+      if (n % 10 === 0) syncs.push(runtime.writer.enqueueAndWait(patientEvent(n)));
+      else runtime.writer.enqueue(patientEvent(n));
+    }
+    await Promise.all(syncs);
+    await runtime.writer.flush();
+    const all = await readEntries({ type: 'mariadb', url: db.url });
+    expect(all.map((e) => e.requestId).sort()).toEqual(Array.from({ length: 60 }, (_, n) => `dto-${n}`).sort());
+    expect(runtime.writer.stats()).toMatchObject({ written: 60, dropped: 0 });
+    expectNoRawPii(JSON.stringify(all));
+    expect(await verifyChains(all)).toMatchObject({ ok: true, entries: 60 });
   });
 });
 
