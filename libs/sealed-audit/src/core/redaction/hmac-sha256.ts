@@ -12,8 +12,8 @@ import { SHA256_IV as IV, sha256Compress as compress } from '../crypto/sha256';
  * a text of up to 55 UTF-8 bytes costs exactly two compressions in JavaScript (≈ 0.4–0.5 µs each) and
  * no allocation besides the result string. Around them: an ASCII text of one block is packed into
  * message words straight from its char codes (no byte buffer, no UTF-8 encoder call), the digest is
- * written as hex digits into a byte buffer and read back as one flat Latin-1 string (with the
- * pseudonym prefix in front), and 8-word copies are loops, not TypedArray#set/fill builtin calls.
+ * written as hex digits into a byte buffer and read back as one flat Latin-1 string (behind the
+ * pseudonym prefix, written into the instance's buffer once), and 8-word copies are loops, not TypedArray#set/fill builtin calls.
  *
  * Output is byte-identical to `createHmac('sha256', key).update(text, 'utf8').digest('hex')`
  * (property-tested against it, with long keys and unpaired surrogates). Texts longer than
@@ -23,8 +23,8 @@ export class HmacSha256 {
   private readonly key: Buffer;
   private readonly inner = new Int32Array(8);
   private readonly outer = new Int32Array(8);
-  /** ASCII text {@link prefixedHex} puts before the digest (written into the output once per call). */
-  private readonly prefix: Uint8Array;
+  /** This instance's output: its prefix, written once, then room for the 64 hex digits. */
+  private readonly out: Buffer;
   private readonly prefixString: string;
 
   /**
@@ -32,9 +32,10 @@ export class HmacSha256 {
    * @param prefix ASCII text {@link prefixedHex} returns before the digest, e.g. `hmac-sha256:<key id>:`.
    */
   constructor(key: Buffer, prefix = '') {
-    if (!/^[\x20-\x7e]*$/.test(prefix) || prefix.length > OUT.length - 64) throw new RangeError('HmacSha256: the prefix must be printable ASCII, at most 192 characters.');
+    if (!/^[\x20-\x7e]*$/.test(prefix) || prefix.length > 192) throw new RangeError('HmacSha256: the prefix must be printable ASCII, at most 192 characters.');
     this.key = key;
-    this.prefix = Uint8Array.from(prefix, (c) => c.charCodeAt(0));
+    this.out = Buffer.allocUnsafeSlow(prefix.length + 64);
+    this.out.write(prefix, 0, 'latin1');
     this.prefixString = prefix;
     // A key longer than one block is hashed first (RFC 2104 §2); a shorter one is zero-padded.
     const block = Buffer.alloc(64);
@@ -53,7 +54,7 @@ export class HmacSha256 {
   /** Lower-case hex HMAC-SHA-256 of the UTF-8 bytes of `text`. */
   hex(text: string): string {
     if (this.digest(text)) return createHmac('sha256', this.key).update(text, 'utf8').digest('hex');
-    return render(0);
+    return render(OUT, 0);
   }
 
   /**
@@ -64,9 +65,7 @@ export class HmacSha256 {
    */
   prefixedHex(text: string): string {
     if (this.digest(text)) return this.prefixString + createHmac('sha256', this.key).update(text, 'utf8').digest('hex');
-    const prefix = this.prefix;
-    for (let i = 0; i < prefix.length; i += 1) OUT[i] = prefix[i]!;
-    return render(prefix.length);
+    return render(this.out, this.prefixString.length);
   }
 
   /**
@@ -139,23 +138,23 @@ function copy8(to: Int32Array, from: Int32Array): void {
   for (let i = 0; i < 8; i += 1) to[i] = from[i]!;
 }
 
-/** {@link STATE} as 64 lower-case hex digits at `OUT[offset…]`; returns `OUT[0, offset + 64)` as a string. */
-function render(offset: number): string {
+/** {@link STATE} as 64 lower-case hex digits at `out[offset…]`; returns `out[0, offset + 64)` as a string. */
+function render(out: Buffer, offset: number): string {
   let o = offset;
   for (let i = 0; i < 8; i += 1) {
     const word = STATE[i]!;
-    OUT[o] = HEX_DIGITS[(word >>> 28) & 15]!;
-    OUT[o + 1] = HEX_DIGITS[(word >>> 24) & 15]!;
-    OUT[o + 2] = HEX_DIGITS[(word >>> 20) & 15]!;
-    OUT[o + 3] = HEX_DIGITS[(word >>> 16) & 15]!;
-    OUT[o + 4] = HEX_DIGITS[(word >>> 12) & 15]!;
-    OUT[o + 5] = HEX_DIGITS[(word >>> 8) & 15]!;
-    OUT[o + 6] = HEX_DIGITS[(word >>> 4) & 15]!;
-    OUT[o + 7] = HEX_DIGITS[word & 15]!;
+    out[o] = HEX_DIGITS[(word >>> 28) & 15]!;
+    out[o + 1] = HEX_DIGITS[(word >>> 24) & 15]!;
+    out[o + 2] = HEX_DIGITS[(word >>> 20) & 15]!;
+    out[o + 3] = HEX_DIGITS[(word >>> 16) & 15]!;
+    out[o + 4] = HEX_DIGITS[(word >>> 12) & 15]!;
+    out[o + 5] = HEX_DIGITS[(word >>> 8) & 15]!;
+    out[o + 6] = HEX_DIGITS[(word >>> 4) & 15]!;
+    out[o + 7] = HEX_DIGITS[word & 15]!;
     o += 8;
   }
   // One native copy into a flat one-byte string (the digits and prefix are ASCII).
-  return OUT.toString('latin1', 0, o);
+  return out.toString('latin1', 0, o);
 }
 
 /** Longest text (in UTF-8 bytes) hashed here: 4 blocks; longer ones are cheaper in C++. */
@@ -167,5 +166,5 @@ const SCRATCH = Buffer.from(BYTES.buffer, BYTES.byteOffset, BYTES.byteLength);
 const MESSAGE = new Int32Array(4 * 16);
 const STATE = new Int32Array(8);
 const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-/** Output characters: a prefix of up to 192 and 64 hex digits. */
-const OUT = Buffer.allocUnsafeSlow(256);
+/** Output of {@link HmacSha256.hex}: 64 hex digits. */
+const OUT = Buffer.allocUnsafeSlow(64);
