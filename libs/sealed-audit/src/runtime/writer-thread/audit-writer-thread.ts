@@ -138,7 +138,13 @@ export class AuditWriterThread implements AuditEntryWriter {
     if (this.restarting) await this.restarting;
     if (this.state === 'new' || this.state === 'starting') throw new AuditWriterStateError('flush() before start(): call start() first.');
     if (this.state !== 'started') return;
-    this.lastStats = await this.request('flush');
+    try {
+      this.lastStats = await this.request('flush');
+    } catch {
+      // The worker died during the flush (its waiters were told, a new one is starting): like the
+      // in-thread writer's flush, this never rejects; what the new worker gets is written by it.
+      if (this.restarting) await this.restarting;
+    }
   }
 
   /** Flushes and closes the store in the worker (the same retries and spool rules), then ends the thread. */
@@ -175,7 +181,9 @@ export class AuditWriterThread implements AuditEntryWriter {
 
   /** Queues the event for the next post, which builds its entry here (redaction sees the application's classes). */
   private add(event: AuditEvent, waiterId: number): boolean {
-    if (this.state !== 'started' && this.state !== 'starting') {
+    // While closing, events are still taken (as by the in-thread writer): the close request posts
+    // them first, and the worker's writer drains what reaches it before it is closed.
+    if (this.state !== 'started' && this.state !== 'starting' && this.state !== 'closing') {
       this.drop(`audit event "${String(event.action)}" arrived while the writer thread is ${this.state === 'failed' ? 'down' : this.state}; it was dropped`);
       return false;
     }
@@ -393,12 +401,33 @@ function defaultWorkerScript(): string {
  */
 function typescriptBootstrap(script: string): string {
   const typescript = require.resolve('typescript', { paths: [__dirname] });
+  // Transpiled files are cached on disk by content (a worker loads ~60 files; transpiling them
+  // took ~4 s per worker start), so only the first worker of a source tree pays it.
   return `
-const ts = require(${JSON.stringify(typescript)});
-const { readFileSync } = require('node:fs');
-const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, emitDecoratorMetadata: true, esModuleInterop: true };
+const { createHash } = require('node:crypto');
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const cache = join(require('node:os').tmpdir(), 'sealed-audit-worker-ts-cache');
+const version = JSON.parse(readFileSync(join(${JSON.stringify(typescript)}, '../../package.json'), 'utf8')).version;
+let ts;
+const options = () => ({ module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, emitDecoratorMetadata: true, esModuleInterop: true });
 require.extensions['.ts'] = (module, filename) => {
-  module._compile(ts.transpileModule(readFileSync(filename, 'utf8'), { fileName: filename, compilerOptions: options }).outputText, filename);
+  const source = readFileSync(filename, 'utf8');
+  const file = join(cache, createHash('sha256').update(version + '\0' + filename + '\0').update(source).digest('hex') + '.js');
+  let output;
+  try {
+    output = readFileSync(file, 'utf8');
+  } catch {
+    ts ??= require(${JSON.stringify(typescript)});
+    output = ts.transpileModule(source, { fileName: filename, compilerOptions: options() }).outputText;
+    try {
+      mkdirSync(cache, { recursive: true });
+      const temp = file + '.' + process.pid + '-' + require('node:worker_threads').threadId + '.tmp';
+      writeFileSync(temp, output);
+      require('node:fs').renameSync(temp, file);
+    } catch {}
+  }
+  module._compile(output, filename);
 };
 require(${JSON.stringify(script)});
 `;
