@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import {
   cardValid,
   cardValidAt,
-  hasDateInside,
   phoneValid,
   phoneValidAt,
   BUILT_IN_DETECTORS,
@@ -97,24 +96,6 @@ describe('detectors', () => {
       const text = `${'a'.repeat(70)}@example.com`;
       // The local part is at most 64 characters: a 70-character run is not an address start.
       expect(spans(text, only('email'))).toEqual([]);
-    });
-  });
-
-  describe('hasDateInside (the phone validator\'s date check)', () => {
-    /** The expression it replaced, kept as the reference. */
-    const DATE_INSIDE = /(?:^|\D)(?:\d{1,2}[.-]\d{1,2}[.-](?:19|20)\d{2}|(?:19|20)\d{2}[.-]\d{1,2}[.-]\d{1,2})(?:\D|$)/;
-
-    it('says what the expression says, on dense digit and separator runs and any text', () => {
-      const unit = fc.constantFrom(...'0123456789192020.-.- +()/x'.split(''), '19', '20', '2025', '1931', '٣');
-      fc.assert(
-        fc.property(fc.oneof(fc.string({ unit, maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 24 })), (text) => {
-          expect(hasDateInside(text)).toBe(DATE_INSIDE.test(text));
-        }),
-        { numRuns: 20000, seed: 20261130 },
-      );
-      for (const text of ['1-2-2020', '2020-1-2', '01.02.1999', '+31 1-2-2020', '1-2-2020-5', '12-34-2020', '123-4-2020', '1--2-2020', '2025-01-02', '20250-1-2', '1.2.3']) {
-        expect(hasDateInside(text)).toBe(DATE_INSIDE.test(text));
-      }
     });
   });
 

@@ -127,48 +127,11 @@ function isWordChar(code: number): boolean {
 }
 
 /**
- * @internal A date-like run (dd-mm-yyyy, yyyy-mm-dd, dd.mm.yyyy) that a phone pattern could swallow:
- * what `/(?:^|\D)(?:\d{1,2}[.-]\d{1,2}[.-](?:19|20)\d{2}|(?:19|20)\d{2}[.-]\d{1,2}[.-]\d{1,2})(?:\D|$)/`
- * finds, read from the text's maximal digit runs (the expression's digit groups are bounded by
- * non-digits, so each is a whole run): three runs in a row, each joined to the next by a single
- * `.` or `-`, of lengths 1–2, 1–2, 4 (19xx/20xx) or 4, 1–2, 1–2. No regular expression per phone
- * candidate (property-tested against the expression).
+ * A date-like run (dd-mm-yyyy, yyyy-mm-dd, dd.mm.yyyy) that a phone pattern could swallow. (A
+ * hand-written reader of the match's digit runs was tried: on this 2-core machine it measured
+ * slower than this expression on a slice, 38–57 vs 25–28 ns for a phone number.)
  */
-export function hasDateInside(text: string): boolean {
-  return hasDateInsideAt(text, 0, text.length);
-}
-
-/** {@link hasDateInside} of `text[from, n)`, read in place: digit runs end at the range's ends. */
-function hasDateInsideAt(text: string, from: number, n: number): boolean {
-  let chain = 0; // runs in the current chain (each joined to the previous one by one `.` or `-`)
-  let lastEnd = -2;
-  let lastLen = 0;
-  let lastYear = false;
-  let prevLen = 0;
-  let prevYear = false;
-  let i = from;
-  while (i < n) {
-    if (!isDigit(text.charCodeAt(i))) {
-      i += 1;
-      continue;
-    }
-    const start = i;
-    while (i < n && isDigit(text.charCodeAt(i))) i += 1;
-    const len = i - start;
-    const c0 = text.charCodeAt(start);
-    const c1 = text.charCodeAt(start + 1);
-    const year = len === 4 && ((c0 === 49 && c1 === 57) || (c0 === 50 && c1 === 48)); // 19.. or 20..
-    const separator = text.charCodeAt(lastEnd);
-    chain = start === lastEnd + 1 && (separator === 46 || separator === 45) ? chain + 1 : 1;
-    if (chain >= 3 && ((prevLen <= 2 && lastLen <= 2 && year) || (prevYear && lastLen <= 2 && len <= 2))) return true;
-    prevLen = lastLen;
-    prevYear = lastYear;
-    lastLen = len;
-    lastYear = year;
-    lastEnd = i;
-  }
-  return false;
-}
+const DATE_INSIDE = /(?:^|\D)(?:\d{1,2}[.-]\d{1,2}[.-](?:19|20)\d{2}|(?:19|20)\d{2}[.-]\d{1,2}[.-]\d{1,2})(?:\D|$)/;
 
 /**
  * Phone numbers: international (`+44 20 7946 0958`, `+1 (555) 013-8842`, `0044 …`) with 8–15
@@ -183,7 +146,7 @@ export function phoneValid(match: string, text: string, index: number): boolean 
   const digits = digitCountAt(match, 0, match.length);
   const international = match.charCodeAt(0) === 43 || match.startsWith('00');
   if (international ? digits < 8 || digits > 15 : digits < 9 || digits > 12) return false;
-  return !hasDateInside(match);
+  return !DATE_INSIDE.test(match);
 }
 
 /**
@@ -200,7 +163,7 @@ export function phoneValidAt(text: string, start: number, end: number): boolean 
   const first = text.charCodeAt(start);
   const international = first === 43 || (first === 48 && end - start >= 2 && text.charCodeAt(start + 1) === 48);
   if (international ? digits < 8 || digits > 15 : digits < 9 || digits > 12) return false;
-  return !hasDateInsideAt(text, start, end);
+  return !DATE_INSIDE.test(text.slice(start, end));
 }
 
 function isDigit(code: number): boolean {
