@@ -6,7 +6,7 @@
  *   --save           also write bench/results/<date>.md
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { machineLine } from './lib/bench-report';
 import { runHttpBench } from './http/run-http';
@@ -75,7 +75,10 @@ async function main(): Promise<void> {
   if (args.includes('--save')) {
     const dir = join(repo, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${new Date().toISOString().slice(0, 10)}.md`);
+    // One file per run: a second run on the same day gets the time too (history is kept, never overwritten).
+    const now = new Date().toISOString();
+    const day = join(dir, `${now.slice(0, 10)}.md`);
+    const file = existsSync(day) ? join(dir, `${now.slice(0, 10)}-${now.slice(11, 13)}${now.slice(14, 16)}.md`) : day;
     writeFileSync(file, `# Benchmarks\n\n${sections.join('\n\n')}\n`);
     console.log(`\nsaved ${file}`);
   }
