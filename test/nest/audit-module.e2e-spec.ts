@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import {
   Body,
   CanActivate,
+  ConflictException,
   Controller,
   Delete,
   ExecutionContext,
@@ -19,6 +20,7 @@ import { Test } from '@nestjs/testing';
 import { Type } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { existsSync, readFileSync } from 'node:fs';
+import { of, throwError, type Observable } from 'rxjs';
 import { AuditModule, AuditService, Audited, NoAudit, PiiField, verifyChains, type SealedEntry } from 'sealed-audit';
 import { createTempMariaDbDatabase } from '../support/mariadb';
 import { createTempPostgresDatabase } from '../support/postgres';
@@ -115,6 +117,26 @@ class ThingsController {
   }
 }
 
+/** Route handlers inherited by a controller that is audited as a whole. */
+class BaseReportsController {
+  @Get(':id')
+  async find(@Param('id') id: string): Promise<{ id: string }> {
+    await Promise.resolve();
+    if (id === 'boom') throw new TypeError('async boom for jane@corp.example');
+    return { id };
+  }
+}
+
+@Audited({ resource: 'report' })
+@UseGuards(HeaderAuthGuard)
+@Controller('reports')
+class ReportsController extends BaseReportsController {
+  @Get('stream/:id')
+  stream(@Param('id') id: string): Observable<{ id: string }> {
+    return id === 'bad' ? throwError(() => new ConflictException('stream conflict')) : of({ id });
+  }
+}
+
 @Controller('open')
 class OpenController {
   @Get('secret')
@@ -145,7 +167,7 @@ describe.each(backends)('AuditModule on a real port (%s)', (_name, makeBackend) 
           batch: { size: 10, maxDelayMs: 20 },
         }),
       ],
-      controllers: [ThingsController, OpenController],
+      controllers: [ThingsController, ReportsController, OpenController],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true }));
@@ -205,6 +227,32 @@ describe.each(backends)('AuditModule on a real port (%s)', (_name, makeBackend) 
     expect(failed).toMatchObject({ outcome: 'failure', actorId: 'u-guest', actorType: 'user' });
     expect(failed?.payload.http).toMatchObject({ route: '/things/:id', status: 404 });
     expect(failed?.payload.error).toEqual({ name: 'NotFoundException', message: 'no thing for owner [REDACTED:email]', status: 404 });
+  });
+
+  it('records what the handler threw, class and message, when it rejects (inherited handler of a class-level @Audited) or its Observable errors', async () => {
+    expect((await fetch(`${base}/reports/r-1`, { headers: { 'x-user': 'admin' } })).status).toBe(200);
+    expect((await fetch(`${base}/reports/boom`, { headers: { 'x-user': 'admin' } })).status).toBe(500);
+    expect((await fetch(`${base}/reports/stream/bad`, { headers: { 'x-user': 'admin' } })).status).toBe(409);
+    const all = await entries();
+    const ok = all.find((e) => e.action === 'GET /reports/:id' && e.outcome === 'success');
+    expect(ok).toMatchObject({ resource: 'report', actorId: 'u-admin' });
+    const boom = all.find((e) => e.action === 'GET /reports/:id' && e.outcome === 'failure');
+    expect(boom?.payload.error).toEqual({ name: 'TypeError', message: 'async boom for [REDACTED:email]', status: 500 });
+    const stream = all.find((e) => e.action === 'GET /reports/stream/:id');
+    expect(stream).toMatchObject({ outcome: 'failure', resource: 'report' });
+    expect(stream?.payload.error).toEqual({ name: 'ConflictException', message: 'stream conflict', status: 409 });
+  });
+
+  it('records a validation error (thrown by a pipe, before the handler) with what the response said', async () => {
+    const res = await fetch(`${base}/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user': 'admin', 'x-request-id': 'req-invalid-1' },
+      body: JSON.stringify({ email: 'not-an-email', ssn: '123-45-6789', label: 'l', contact: { phone: '1', city: 'c' } }),
+    });
+    expect(res.status).toBe(400);
+    const failed = (await entries()).find((e) => e.requestId === 'req-invalid-1');
+    expect(failed).toMatchObject({ action: 'thing.create', outcome: 'failure' });
+    expect(failed?.payload.error).toEqual({ name: 'Bad Request', message: 'email must be an email', status: 400 });
   });
 
   it('records a guard denial on an audited route with the route action', async () => {

@@ -44,7 +44,7 @@ export { DEFAULT_MAX_ENTRY_BYTES, MIN_MAX_ENTRY_BYTES, buildEntry } from './writ
 export type { BuildEntryOptions } from './writer/audit-entry.builder';
 export { consoleAuditLogger } from './writer/audit-logger';
 export type { AuditLogger } from './writer/audit-logger';
-export { PII_EXPOSURE_ACTION, RequestCapture, describeError } from './capture/request-capture';
+export { PII_EXPOSURE_ACTION, RequestCapture, describeError, noteHandlerError } from './capture/request-capture';
 export type {
   AuditedOptions,
   AuditRequest,

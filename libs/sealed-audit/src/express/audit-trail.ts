@@ -11,7 +11,6 @@ import {
   type AuditWriterStats,
   type CapturedRequest,
   type ManualAuditEvent,
-  type RequestAuditContext,
 } from '../core';
 import { createAuditRuntime, type AuditOptions, type AuditRuntime } from '../runtime';
 
@@ -67,45 +66,6 @@ export async function createAuditTrail(options: AuditOptions, logger: AuditLogge
   const runtime: AuditRuntime = await createAuditRuntime(options, logger);
   const { capture, writer } = runtime;
 
-  /**
-   * `sync` routes: `res.end()` (which Express's `send`/`json` call last, and which sends the
-   * headers unless the handler flushed them itself) is held until the request's entry is
-   * committed. If the store fails: a 503 JSON body replaces the response when its headers are not
-   * sent yet; otherwise (a streamed response) the connection is destroyed so the client never
-   * sees a completed response.
-   */
-  function holdUntilCommitted(context: RequestAuditContext, res: ServerResponse): void {
-    const end = res.end as (...args: unknown[]) => ServerResponse;
-    let held = false;
-    res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-      if (held) return end.apply(this, args);
-      held = true;
-      const event = capture.captureNow(context, res.statusCode);
-      if (!event) return end.apply(this, args);
-      writer.enqueueAndWait(event).then(
-        () => void end.apply(res, args),
-        (error: unknown) => {
-          if (res.headersSent) {
-            res.destroy(error instanceof Error ? error : new Error(String(error)));
-            return;
-          }
-          const body = JSON.stringify({
-            statusCode: 503,
-            error: 'Service Unavailable',
-            message: 'The audit trail is unavailable, so this request cannot be acknowledged. Retry later.',
-          });
-          for (const header of ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']) res.removeHeader(header);
-          res.statusCode = 503;
-          res.setHeader('content-type', 'application/json; charset=utf-8');
-          res.setHeader('content-length', Buffer.byteLength(body));
-          const callback = args.find((arg) => typeof arg === 'function');
-          void (callback ? end.call(res, body, 'utf8', callback) : end.call(res, body));
-        },
-      );
-      return this;
-    } as typeof res.end;
-  }
-
   return {
     middleware: (req, res, next) => capture.enter(req as CapturedRequest, res, next),
     audited: (routeOptions = {}) => {
@@ -139,7 +99,7 @@ export async function createAuditTrail(options: AuditOptions, logger: AuditLogge
             };
           }
         }
-        if (sync) holdUntilCommitted(context, res);
+        if (sync) capture.holdUntilCommitted(context, res);
         next();
       };
     },

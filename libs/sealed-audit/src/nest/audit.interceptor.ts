@@ -8,7 +8,10 @@ import { AUDIT_ROUTE_RESOLVER } from './audit-route.tokens';
 import type { AuditRuntime } from '../runtime';
 
 /**
- * Marks audited routes (when the guard did not run first), keeps the class, message and status of
+ * The module's interceptor on adapters other than Express (registered globally there; on Express
+ * the request hook, the application's `res.json` hook and the `@Audited()` handler wrapper do its
+ * work without putting every route on Nest's interceptor pipeline). It marks audited routes (when
+ * the guard did not run first), keeps the class, message and status of
  * an exception the handler threw, and hands the response body of audited routes to the leak check
  * (`pii.exposure`; rewritten first under the `mask` policy). On `async` routes the event is built
  * when the response ends, with the final status. On `sync` routes it is built when the handler

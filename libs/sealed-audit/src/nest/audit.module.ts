@@ -1,5 +1,5 @@
 import { Inject, Logger, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost, Reflector } from '@nestjs/core';
+import { APP_GUARD, ApplicationConfig, HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { AuditContextMiddleware } from './audit-context.middleware';
 import { AUDIT_MODULE_OPTIONS, ConfigurableAuditModule } from './audit.module-definition';
@@ -40,7 +40,9 @@ import { AuditService } from './audit.service';
     AuditService,
     AuditContextMiddleware,
     { provide: APP_GUARD, useClass: AuditRouteGuard },
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    // No global interceptor on Express (see `configure`): it would put every route of the
+    // application on Nest's interceptor pipeline. Other adapters get it in `configure`.
+    AuditInterceptor,
   ],
   exports: [AuditService],
 })
@@ -48,6 +50,8 @@ export class AuditModule extends ConfigurableAuditModule implements NestModule {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(AUDIT_RUNTIME) private readonly runtime: AuditRuntime,
+    private readonly config: ApplicationConfig,
+    private readonly interceptor: AuditInterceptor,
   ) {
     super();
   }
@@ -55,8 +59,13 @@ export class AuditModule extends ConfigurableAuditModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // On Express the request hook sits in front of the whole app (before body parsing and routing):
     // the same requests as a `forRoutes('*')` middleware, without a pass through Nest's router.
+    // Response bodies are seen by the app's `res.json` (what leaves, after every interceptor), a
+    // handler's exception by the `@Audited()` handler wrapper: no interceptor is needed.
     if (hookExpressApp(this.adapterHost.httpAdapter?.getInstance?.(), this.adapterHost.httpAdapter?.getType?.(), this.runtime.capture)) return;
     consumer.apply(AuditContextMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
+    // Other adapters: the interceptor sees response bodies and errors. `configure` runs before the
+    // routes are registered, which is when Nest reads the global interceptors.
+    this.config.addGlobalInterceptor(this.interceptor);
   }
 }
 
@@ -79,6 +88,16 @@ function hookExpressApp(instance: unknown, type: string | undefined, capture: Re
   };
   hooked[HOOKED] = capture;
   app.handle = hooked;
+  // Every response of this application (`app.response` is their prototype) passes its JSON body
+  // to the capture: audited ones get the leak check (rewritten under `mask`) and error bodies the
+  // pipes' and interceptors' errors. Nest replies to objects with `res.json`.
+  const response = (instance as { response?: { json?: (this: ServerResponse, body: unknown) => unknown } }).response;
+  const json = response?.json;
+  if (response && typeof json === 'function') {
+    response.json = function (this: ServerResponse, body: unknown) {
+      return json.call(this, capture.beforeJson(this, body));
+    };
+  }
   return true;
 }
 

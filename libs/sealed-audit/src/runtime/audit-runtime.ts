@@ -132,6 +132,7 @@ export async function createAuditRuntime(options: AuditOptions, log: AuditLogger
       ...(options.requestIdHeader ? { requestIdHeader: options.requestIdHeader } : {}),
       ...(options.requestContext !== undefined ? { requestContext: options.requestContext } : {}),
       durability,
+      commit: (event) => writer.enqueueAndWait(event),
     },
     (message) => log.warn(message),
   );

@@ -120,6 +120,11 @@ export interface RequestCaptureOptions {
   /** Durability of audited routes that do not set their own. Default `async`. */
   durability?: 'async' | 'sync';
   /**
+   * Commits one event and resolves once it is stored (the writer's `enqueueAndWait`): what
+   * {@link RequestCapture.holdUntilCommitted} waits for on `sync` routes. Without it nothing is held.
+   */
+  commit?: (event: AuditEvent) => Promise<void>;
+  /**
    * Run each request inside an `AsyncLocalStorage` context so `record()` finds the request's actor
    * and id. Default `true`. On Node 20 the first `AsyncLocalStorage.run()` turns on promise hooks
    * for the whole process (every promise then costs more): `false` saves that when no manual event
@@ -150,6 +155,7 @@ export class RequestCapture {
   private readonly pendingScans = new Set<Promise<void>>();
   private readonly durability: 'async' | 'sync';
   private readonly requestContext: boolean;
+  private readonly commit: ((event: AuditEvent) => Promise<void>) | undefined;
   // Shared listeners (the context is found on the response): no closures per request. `end()`
   // records a request once, so plain `on` is enough.
   private readonly onPrefinish: (this: ServerResponse) => void;
@@ -167,6 +173,7 @@ export class RequestCapture {
     this.leaks = options.leaks;
     this.durability = options.durability ?? 'async';
     this.requestContext = options.requestContext ?? true;
+    this.commit = options.commit;
     const end = (res: ServerResponse, aborted: boolean): void => {
       const context = (res as unknown as Record<symbol, RequestAuditContext | undefined>)[CONTEXT];
       if (context) this.end(context, aborted);
@@ -242,6 +249,64 @@ export class RequestCapture {
     }
     if (policy === 'observe' || this.capture.response) context.response = { body };
     return body;
+  }
+
+  /**
+   * What an application-wide `res.json` hook calls with every JSON body (Nest on Express): for an
+   * audited request, a success body goes to {@link responseBody} (leak check, `capture.response`;
+   * rewritten under `mask`), and an error body (4xx/5xx but 401/403) is noted as the request's
+   * error when the handler did not throw one itself (a pipe's validation error, an interceptor's).
+   * Returns the body to send. Never throws.
+   */
+  beforeJson(res: ServerResponse, body: unknown): unknown {
+    const context = (res as unknown as Record<symbol, RequestAuditContext | undefined>)[CONTEXT];
+    const route = context?.route;
+    if (!context || !route || context.recorded) return body;
+    try {
+      const status = res.statusCode;
+      if (status < 400) return this.watchesResponse(route) ? this.responseBody(context, body) : body;
+      if (!context.error && status !== 401 && status !== 403) context.error = errorOfResponseBody(body, status);
+    } catch (error) {
+      this.onError(`could not look at a response body (${error instanceof Error ? error.name : typeof error})`);
+    }
+    return body;
+  }
+
+  /**
+   * `sync` routes: `res.end()` (which `send`/`json` call last, and which sends the headers unless
+   * the handler flushed them itself) is held until the request's entry, built with the final
+   * status, is committed. If the store fails: a 503 JSON body replaces the response when its
+   * headers are not sent yet; otherwise (a streamed response) the connection is destroyed so the
+   * client never sees a completed response. Does nothing without the `commit` option.
+   */
+  holdUntilCommitted(context: RequestAuditContext, res: ServerResponse): void {
+    const commit = this.commit;
+    if (!commit) return;
+    const end = res.end as (...args: unknown[]) => ServerResponse;
+    let held = false;
+    const capture = this;
+    res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+      if (held) return end.apply(this, args);
+      held = true;
+      const event = capture.captureNow(context, res.statusCode);
+      if (!event) return end.apply(this, args);
+      commit(event).then(
+        () => void end.apply(res, args),
+        (error: unknown) => {
+          if (res.headersSent) {
+            res.destroy(error instanceof Error ? error : new Error(String(error)));
+            return;
+          }
+          for (const header of ['content-length', 'content-type', 'content-encoding', 'etag', 'last-modified']) res.removeHeader(header);
+          res.statusCode = 503;
+          res.setHeader('content-type', 'application/json; charset=utf-8');
+          res.setHeader('content-length', Buffer.byteLength(UNAVAILABLE_BODY));
+          const callback = args.find((arg) => typeof arg === 'function');
+          void (callback ? end.call(res, UNAVAILABLE_BODY, 'utf8', callback) : end.call(res, UNAVAILABLE_BODY));
+        },
+      );
+      return this;
+    } as typeof res.end;
   }
 
   /** Resolves once every leak scan started so far has reported (for `flush()` and tests). */
@@ -476,6 +541,44 @@ function routeOf(req: CapturedRequest): string {
 
 function clientIp(req: CapturedRequest): string | undefined {
   return typeof req.ip === 'string' ? req.ip : req.socket?.remoteAddress;
+}
+
+/** The body of a `sync` response whose entry could not be committed. */
+const UNAVAILABLE_BODY = JSON.stringify({
+  statusCode: 503,
+  error: 'Service Unavailable',
+  message: 'The audit trail is unavailable, so this request cannot be acknowledged. Retry later.',
+});
+
+/**
+ * Notes the error an audited handler threw on its request's context (the `@Audited()` handler
+ * wrapper of the Nest module calls this). A no-op for a request nobody began or a route that is
+ * not audited.
+ */
+export function noteHandlerError(req: unknown, error: unknown): void {
+  const context = req && typeof req === 'object' ? (req as Record<symbol, RequestAuditContext | undefined>)[CONTEXT] : undefined;
+  if (context?.route && !context.recorded) context.error = describeError(error);
+}
+
+/**
+ * What an error response says (Nest's `{ statusCode, message, error }`, or any JSON body): the
+ * error's name is the response's `error` text (the exception's class is not in the response),
+ * the message its `message` (a list is joined), further fields in `details`.
+ */
+function errorOfResponseBody(body: unknown, status: number): AuditErrorInfo {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { name: 'ErrorResponse', message: typeof body === 'string' ? body : '', status };
+  }
+  const record = body as Record<string, unknown>;
+  const message = Array.isArray(record.message) ? record.message.map(String).join('; ') : typeof record.message === 'string' ? record.message : '';
+  const info: AuditErrorInfo = { name: typeof record.error === 'string' && record.error !== '' ? record.error : 'ErrorResponse', message, status };
+  const extra = Object.keys(record).filter((key) => key !== 'statusCode' && key !== 'error' && key !== 'message');
+  if (extra.length > 0) {
+    const details: Record<string, unknown> = {};
+    for (const key of extra) details[key] = record[key];
+    info.details = details;
+  }
+  return info;
 }
 
 /**
