@@ -7,7 +7,7 @@ import request from 'supertest';
 import { verifyChains, type SealedEntry } from 'sealed-audit';
 import { createAuditTrail, type AuditTrail } from 'sealed-audit/express';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { proxyDatabase, type TcpProxy } from '../support/tcp-proxy';
 import { readEntries } from '../support/stored-entries';
 
 /** `audited({ durability: 'sync' })` on plain Express: `res.end` waits for the commit; 503 when the trail is down. */
@@ -20,15 +20,12 @@ describe('Express sync durability (PostgreSQL through a cuttable proxy)', () => 
 
   beforeAll(async () => {
     db = await createTempPostgresDatabase();
-    const upstream = new URL(db.url);
-    proxy = await startTcpProxy(Number(upstream.port || 5432), upstream.hostname);
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    let viaProxy: string;
+    ({ proxy, url: viaProxy } = await proxyDatabase(db.url));
     spoolDir = mkdtempSync(join(tmpdir(), 'sealed-audit-express-spool-'));
     const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
     trail = await createAuditTrail(
-      { storage: { type: 'postgres', url: viaProxy.toString() }, chainId: 'express-sync', batch: { maxDelayMs: 5 }, spool: { directory: spoolDir } },
+      { storage: { type: 'postgres', url: viaProxy }, chainId: 'express-sync', batch: { maxDelayMs: 5 }, spool: { directory: spoolDir } },
       silent,
     );
     const app = express();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { verifyChains, type SealedEntry } from 'sealed-audit';
 import { buildLibrary, repoScratchDir } from '../support/built-library';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { proxyDatabase, type TcpProxy } from '../support/tcp-proxy';
 import { readEntries } from '../support/stored-entries';
 
 /**
@@ -164,12 +164,7 @@ describe('fault tests: database outage and kill -9 (real processes, PostgreSQL)'
     script = join(scratch, 'app.cjs');
     writeFileSync(script, APP);
     pg = await createTempPostgresDatabase();
-    const upstream = new URL(pg.url);
-    proxy = await startTcpProxy(Number(upstream.port || 5432), upstream.hostname);
-    const url = new URL(pg.url);
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
-    viaProxy = url.toString();
+    ({ proxy, url: viaProxy } = await proxyDatabase(pg.url));
   }, 180_000);
 
   afterAll(async () => {

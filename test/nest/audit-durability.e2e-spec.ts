@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { AuditModule, AuditService, Audited, verifyChains, type SealedEntry } from 'sealed-audit';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { proxyDatabase, type TcpProxy } from '../support/tcp-proxy';
 import { readEntries } from '../support/stored-entries';
 
 @Controller()
@@ -52,16 +52,13 @@ describe('durability: sync routes and the spool (Nest, PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTempPostgresDatabase();
-    const upstream = new URL(db.url);
-    proxy = await startTcpProxy(Number(upstream.port || 5432), upstream.hostname);
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    let viaProxy: string;
+    ({ proxy, url: viaProxy } = await proxyDatabase(db.url));
     spoolDir = mkdtempSync(join(tmpdir(), 'sealed-audit-nest-spool-'));
     const moduleRef = await Test.createTestingModule({
       imports: [
         AuditModule.forRoot({
-          storage: { type: 'postgres', url: viaProxy.toString() },
+          storage: { type: 'postgres', url: viaProxy },
           chainId: 'nest-durability',
           batch: { maxDelayMs: 5 },
           spool: { directory: spoolDir },

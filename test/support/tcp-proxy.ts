@@ -58,3 +58,24 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
   };
 }
+
+/**
+ * A {@link TcpProxy} in front of the database of `databaseUrl` (e.g. a PostgreSQL URL), and the
+ * same URL pointed at the proxy.
+ *
+ * @example
+ * const { proxy, url } = await proxyDatabase(db.url); // connect the app to `url`; proxy.cut() for an outage
+ */
+export async function proxyDatabase(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const upstream = new URL(databaseUrl);
+  const proxy = await startTcpProxy(Number(upstream.port || 5432), upstream.hostname);
+  return { proxy, url: throughProxy(databaseUrl, proxy) };
+}
+
+/** `databaseUrl` pointed at `proxy`. */
+export function throughProxy(databaseUrl: string, proxy: TcpProxy): string {
+  const url = new URL(databaseUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return url.toString();
+}

@@ -36,7 +36,7 @@ import { quiet, tempPlaces, waitFor } from '../support/audit-writer';
 import { createTempMariaDbDatabase, type TempMariaDbDatabase } from '../support/mariadb';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../support/postgres';
 import { readEntries } from '../support/stored-entries';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { proxyDatabase, throughProxy, type TcpProxy } from '../support/tcp-proxy';
 
 /** PII that only the DTO declaration can catch (no detector knows a name): redacted on the capture thread or not at all. */
 const DECLARED_NAME = 'Wilhelmina Pemberton-Quayle';
@@ -278,14 +278,11 @@ describe('writerThread behind an Express app on a real port (PostgreSQL through 
 
   beforeAll(async () => {
     db = await createTempPostgresDatabase();
-    const upstream = new URL(db.url);
-    proxy = await startTcpProxy(Number(upstream.port || 5432), upstream.hostname);
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    let viaProxy: string;
+    ({ proxy, url: viaProxy } = await proxyDatabase(db.url));
     trail = await createAuditTrail(
       {
-        storage: { type: 'postgres', url: viaProxy.toString() },
+        storage: { type: 'postgres', url: viaProxy },
         chainId: 'wt-pg',
         writerThread: true,
         batch: { maxDelayMs: 5 },
@@ -416,12 +413,10 @@ describe('writerThread behind an Express app on a real port (PostgreSQL through 
   });
 
   it('a worker that dies with entries in its spool: the next one replays them, each stored exactly once', async () => {
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    const viaProxy = throughProxy(db.url, proxy);
     // The Express trail keeps its writer to itself: a runtime of its own (own chain and spool) on the same database.
     const runtime = await createAuditRuntime(
-      { storage: { type: 'postgres', url: viaProxy.toString() }, chainId: 'wt-pg-spool', writerThread: true, batch: { maxDelayMs: 5 }, spool: { directory: newDir() } },
+      { storage: { type: 'postgres', url: viaProxy }, chainId: 'wt-pg-spool', writerThread: true, batch: { maxDelayMs: 5 }, spool: { directory: newDir() } },
       quiet(),
     );
     try {
