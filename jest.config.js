@@ -3,7 +3,8 @@
 const shared = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: __dirname,
-  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  // tmp/ holds scratch builds and copies of the package (benchmarks, profiling): never modules of the suite.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/tmp/'],
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': '<rootDir>/jest.transformer.js' },
   // @nestjs/* and @faker-js/faker (tests only) are ESM-only: the transformer turns them into CommonJS (see jest.transformer.js).
