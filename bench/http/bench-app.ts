@@ -141,6 +141,7 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
           redaction: { hmacKey: 'bench-key-0123456789abcdef01234567' },
           durability: variant === 'postgres-sync' ? 'sync' : 'async',
           ...context,
+          ...(JSON.parse(process.env.BENCH_AUDIT_OPTIONS ?? '{}') as object),
         }),
       ];
     default:

@@ -110,6 +110,16 @@ describe('createAuditRuntime: durability options', () => {
     await expect(createAuditRuntime({ storage: sqlite(), ...extra }, logger())).rejects.toThrow(message);
   });
 
+  it.each([
+    ['maxSize below size', { size: 50, maxSize: 10 }, /batch\.maxSize` must be at least `batch\.size` \(50\)/],
+    ['maxSize below the default size', { maxSize: 20 }, /batch\.maxSize` must be at least `batch\.size` \(100\)/],
+    ['a fractional maxSize', { maxSize: 150.5 }, /batch\.maxSize` must be a positive integer/],
+  ])('rejects a batch with %s, before touching the database', async (_what, batch, message) => {
+    const storage = sqlite();
+    await expect(createAuditRuntime({ storage, batch }, logger())).rejects.toThrow(message);
+    expect(existsSync((storage as { database: string }).database)).toBe(false);
+  });
+
   it('puts the spool in a directory per database, and none for SQLite :memory:', () => {
     const a = spoolDirectoryFor({ storage: { type: 'sqlite', database: '/data/a.sqlite' } });
     const b = spoolDirectoryFor({ storage: { type: 'sqlite', database: '/data/b.sqlite' } });

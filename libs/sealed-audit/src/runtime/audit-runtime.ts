@@ -157,6 +157,7 @@ function inThreadWriter(
     ...(options.maxEntryBytes !== undefined ? { maxEntryBytes: options.maxEntryBytes } : {}),
     ...(checkpointer ? { hooks: [checkpointer.hook] } : {}),
     ...(options.batch?.size !== undefined ? { batchSize: options.batch.size } : {}),
+    ...(options.batch?.maxSize !== undefined ? { maxBatchSize: options.batch.maxSize } : {}),
     ...(options.batch?.maxDelayMs !== undefined ? { maxDelayMs: options.batch.maxDelayMs } : {}),
     ...(options.batch?.maxQueue !== undefined ? { maxQueue: options.batch.maxQueue } : {}),
     ...(options.batch?.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.batch.closeTimeoutMs } : {}),
@@ -307,11 +308,14 @@ function validate(options: AuditOptions): void {
     }
   }
     const batch = options.batch ?? {};
-  for (const key of ['size', 'maxDelayMs', 'maxQueue', 'closeTimeoutMs'] as const) {
+  for (const key of ['size', 'maxSize', 'maxDelayMs', 'maxQueue', 'closeTimeoutMs'] as const) {
     const value = batch[key];
     if (value !== undefined && (!Number.isInteger(value) || value < (key === 'maxDelayMs' || key === 'closeTimeoutMs' ? 0 : 1))) {
       throw new InvalidAuditOptionsError(`\`batch.${key}\` must be a ${key === 'maxDelayMs' || key === 'closeTimeoutMs' ? 'non-negative' : 'positive'} integer (got ${String(value)}).`);
     }
+  }
+  if (batch.maxSize !== undefined && batch.maxSize < (batch.size ?? 100)) {
+    throw new InvalidAuditOptionsError(`\`batch.maxSize\` must be at least \`batch.size\` (${batch.size ?? 100}); give the same value for transactions of a fixed size.`);
   }
   if (batch.size !== undefined && batch.maxQueue !== undefined && batch.maxQueue < batch.size) {
     throw new InvalidAuditOptionsError('`batch.maxQueue` must be at least `batch.size`.');

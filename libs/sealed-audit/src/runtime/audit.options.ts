@@ -8,6 +8,12 @@ import type { ExposureListener, LeakPolicy } from '../core';
 export interface AuditBatchOptions {
   /** Entries per transaction. Default 100. */
   size?: number;
+  /**
+   * Entries per transaction while a backlog waits (more than two batches): whole batches up to
+   * this many, so a writer that fell behind catches up. Default 10 × `size`, at most 1 000. Set it
+   * to `size` for transactions of a fixed size.
+   */
+  maxSize?: number;
   /** Longest wait for a batch to fill, in ms. Default 200. */
   maxDelayMs?: number;
   /** Events held in memory at most; the oldest beyond it are dropped and counted. Default 10 000. */

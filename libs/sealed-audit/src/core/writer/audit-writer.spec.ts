@@ -66,9 +66,28 @@ async function waitFor(condition: () => boolean, what: string): Promise<void> {
 }
 
 describe('AuditWriter on a real SQLite store', () => {
+  it('writes a backlog in larger transactions (whole batches up to maxBatchSize), a short queue in batches of batchSize', async () => {
+    const file = newFile();
+    const writer = writerOn(createAuditStore({ type: 'sqlite', database: file }), { batchSize: 5, maxBatchSize: 20 });
+    await writer.start();
+    // 47 waiting: 20 + 20 (more than two batches each time), then 7 → 5 and 2.
+    for (let n = 0; n < 47; n += 1) writer.enqueue(event(n));
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 47, batches: 4, dropped: 0 });
+    // 10 waiting (two batches, no backlog): batches of 5.
+    for (let n = 47; n < 57; n += 1) writer.enqueue(event(n));
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 57, batches: 6, dropped: 0 });
+    await writer.close();
+    const entries = await readBack(file);
+    expect(entries.map((entry) => entry.seq)).toEqual(Array.from({ length: 57 }, (_, i) => i + 1));
+    expect(metadataN(entries)).toEqual(Array.from({ length: 57 }, (_, i) => i));
+    expect(await verifyChains(entries)).toMatchObject({ ok: true, entries: 57 });
+  });
+
   it('commits 12 events in batches of 5 as 3 transactions, seq 1..12, verifiable', async () => {
     const file = newFile();
-    const writer = writerOn(createAuditStore({ type: 'sqlite', database: file }), { batchSize: 5 });
+    const writer = writerOn(createAuditStore({ type: 'sqlite', database: file }), { batchSize: 5, maxBatchSize: 5 });
     await writer.start();
     for (let n = 0; n < 12; n += 1) writer.enqueue(event(n));
     await writer.flush();

@@ -19,6 +19,12 @@ export interface AuditWriterOptions {
   chainId: string;
   /** Entries per transaction. Default 100. */
   batchSize?: number;
+  /**
+   * Entries per transaction while a backlog waits (more than two batches queued): whole batches,
+   * up to this many. Default: 10 × `batchSize`, at most 1 000 (never below `batchSize`). Equal to
+   * `batchSize` for transactions of a fixed size.
+   */
+  maxBatchSize?: number;
   /** How long an entry may wait for its batch to fill, in ms. Default 200. */
   maxDelayMs?: number;
   /** Events held in memory at most; beyond it the oldest are dropped and counted. Default 10 000. */
@@ -113,6 +119,10 @@ export class AuditUnavailableError extends Error {
 }
 
 const MAX_CONFLICT_RETRIES = 10;
+/** Default `maxBatchSize`: this many batches... */
+const MAX_BACKLOG_FACTOR = 10;
+/** ...and this many entries at most. */
+const MAX_BACKLOG_BATCH = 1_000;
 const MAX_BACKOFF_MS = 5_000;
 
 interface Waiter {
@@ -170,6 +180,7 @@ export class AuditWriter {
   private readonly queue: QueuedEvent[] = [];
   private readonly logger: AuditLogger;
   private readonly batchSize: number;
+  private readonly maxBatchSize: number;
   private readonly maxDelayMs: number;
   private readonly maxQueue: number;
   private readonly closeTimeoutMs: number;
@@ -210,6 +221,7 @@ export class AuditWriter {
     }
     this.logger = options.logger ?? consoleAuditLogger;
     this.batchSize = options.batchSize ?? 100;
+    this.maxBatchSize = Math.max(this.batchSize, options.maxBatchSize ?? Math.min(MAX_BACKLOG_FACTOR * this.batchSize, MAX_BACKLOG_BATCH));
     this.maxDelayMs = options.maxDelayMs ?? 200;
     this.maxQueue = options.maxQueue ?? 10_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
@@ -451,9 +463,22 @@ export class AuditWriter {
       if (this.queue.length === 0) break;
       if (!untilEmpty && !first && this.queue.length < this.batchSize && this.waiting === 0) break;
       first = false;
-      await this.writeBatch(this.queue.slice(0, this.batchSize));
+      await this.writeBatch(this.queue.slice(0, this.nextBatchSize(this.queue.length)));
     }
     if (this.queue.length > 0) this.scheduleIn(this.maxDelayMs);
+  }
+
+  /**
+   * Entries in the next transaction, of `available` queued: `batchSize`, or while more than two
+   * batches wait, as many whole batches as `maxBatchSize` allows. On a busy event loop each
+   * transaction costs the writer several turns of it; fewer, larger ones let it catch up instead
+   * of filling the queue (seen: the in-thread PostgreSQL writer dropped 0.3% of the events at
+   * 2 500 req/s with fixed batches of 100). The store cuts a large batch into statements of
+   * bounded rows and bytes.
+   */
+  private nextBatchSize(available: number): number {
+    if (available <= 2 * this.batchSize || this.maxBatchSize === this.batchSize) return this.batchSize;
+    return Math.max(this.batchSize, Math.min(this.maxBatchSize, Math.floor(available / this.batchSize) * this.batchSize));
   }
 
   /**
@@ -533,7 +558,7 @@ export class AuditWriter {
    * Only a cache: `sealBatch` takes it when it still applies. Returns a cancel function.
    */
   private presealNext(offset: number, start: ChainHead | null): () => void {
-    const items = this.queue.slice(offset, offset + this.batchSize);
+    const items = this.queue.slice(offset, offset + this.nextBatchSize(this.queue.length - offset));
     if (items.length === 0) return () => undefined;
     const immediate = setImmediate(() => {
       try {

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     ...(data.maxEntryBytes !== undefined ? { maxEntryBytes: data.maxEntryBytes } : {}),
     ...(checkpointer ? { hooks: [checkpointer.hook] } : {}),
     ...(data.batch?.size !== undefined ? { batchSize: data.batch.size } : {}),
+    ...(data.batch?.maxSize !== undefined ? { maxBatchSize: data.batch.maxSize } : {}),
     ...(data.batch?.maxDelayMs !== undefined ? { maxDelayMs: data.batch.maxDelayMs } : {}),
     ...(data.batch?.maxQueue !== undefined ? { maxQueue: data.batch.maxQueue } : {}),
     ...(data.batch?.closeTimeoutMs !== undefined ? { closeTimeoutMs: data.batch.closeTimeoutMs } : {}),

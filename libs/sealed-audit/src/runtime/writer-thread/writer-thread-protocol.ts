@@ -14,7 +14,7 @@ export interface WriterThreadData {
   durability: 'async' | 'sync';
   spool?: { directory: string; maxBytes?: number };
   maxEntryBytes?: number;
-  batch?: { size?: number; maxDelayMs?: number; maxQueue?: number; closeTimeoutMs?: number };
+  batch?: { size?: number; maxSize?: number; maxDelayMs?: number; maxQueue?: number; closeTimeoutMs?: number };
   checkpoints?: { privateKey: string | KeyObject; everyEntries?: number; intervalMs?: number; anchorFile?: string };
 }
 
