@@ -10,7 +10,7 @@ export interface AuditBatchOptions {
   size?: number;
   /**
    * Entries per transaction while a backlog waits (more than two batches): whole batches up to
-   * this many, so a writer that fell behind catches up. Default 10 × `size`, at most 1 000. Set it
+   * this many, so a writer that fell behind catches up. Default 3 × `size`, at most 1 000. Set it
    * to `size` for transactions of a fixed size.
    */
   maxSize?: number;
