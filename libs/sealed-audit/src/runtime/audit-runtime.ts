@@ -11,6 +11,7 @@ import {
   defaultChainId,
   type AnchorSink,
   type AuditLogger,
+  type AuditWriterOptions,
   type CheckpointSigner,
 } from '../core';
 import { createAuditStore } from '../typeorm';
@@ -19,7 +20,7 @@ import type { AuditStorageOptions } from '../typeorm/audit-storage.options';
 import type { AuditCheckpointOptions, AuditOptions } from './audit.options';
 import { transactionalChainId } from './audit-transaction';
 import { AuditWriterThread, type AuditEntryWriter } from './writer-thread/audit-writer-thread';
-import type { WriterThreadData } from './writer-thread/writer-thread-protocol';
+import type { WriterSettings, WriterThreadData } from './writer-thread/writer-thread-protocol';
 
 /** Default spool directory: `.sealed-audit-spool` under the working directory at start-up. */
 export const DEFAULT_SPOOL_DIRECTORY = '.sealed-audit-spool';
@@ -150,26 +151,42 @@ function inThreadWriter(
 ): { writer: AuditWriter; checkpointer: Checkpointer | undefined } {
   const store = createAuditStore(options.storage);
   const checkpointer = createCheckpointer(options.checkpoints, store, log);
-  const writer = new AuditWriter(store, redactor, {
+  const writer = new AuditWriter(store, redactor, auditWriterOptions(writerSettings(options, chainId, durability, spoolDirectory), log, checkpointer));
+  return { writer, checkpointer };
+}
+
+/** The writer's settings drawn from the module's options: plain data, the same in this thread and in the writer thread. */
+function writerSettings(options: AuditOptions, chainId: string, durability: 'async' | 'sync', spoolDirectory: string | undefined): WriterSettings {
+  return {
     chainId,
     durability,
     ...(spoolDirectory ? { spool: { directory: spoolDirectory, ...(options.spool && options.spool.maxBytes !== undefined ? { maxBytes: options.spool.maxBytes } : {}) } } : {}),
     ...(options.maxEntryBytes !== undefined ? { maxEntryBytes: options.maxEntryBytes } : {}),
+    ...(options.batch ? { batch: { ...options.batch } } : {}),
+  };
+}
+
+/** @internal The {@link AuditWriter}'s options from its settings (also used by the writer thread). */
+export function auditWriterOptions(settings: WriterSettings, logger: AuditLogger, checkpointer: Checkpointer | undefined): AuditWriterOptions {
+  const { batch } = settings;
+  return {
+    chainId: settings.chainId,
+    durability: settings.durability,
+    ...(settings.spool ? { spool: settings.spool } : {}),
+    ...(settings.maxEntryBytes !== undefined ? { maxEntryBytes: settings.maxEntryBytes } : {}),
     ...(checkpointer ? { hooks: [checkpointer.hook] } : {}),
-    ...(options.batch?.size !== undefined ? { batchSize: options.batch.size } : {}),
-    ...(options.batch?.maxSize !== undefined ? { maxBatchSize: options.batch.maxSize } : {}),
-    ...(options.batch?.maxDelayMs !== undefined ? { maxDelayMs: options.batch.maxDelayMs } : {}),
-    ...(options.batch?.maxQueue !== undefined ? { maxQueue: options.batch.maxQueue } : {}),
-    ...(options.batch?.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.batch.closeTimeoutMs } : {}),
-    logger: log,
-  });
-  return { writer, checkpointer };
+    ...(batch?.size !== undefined ? { batchSize: batch.size } : {}),
+    ...(batch?.maxSize !== undefined ? { maxBatchSize: batch.maxSize } : {}),
+    ...(batch?.maxDelayMs !== undefined ? { maxDelayMs: batch.maxDelayMs } : {}),
+    ...(batch?.maxQueue !== undefined ? { maxQueue: batch.maxQueue } : {}),
+    ...(batch?.closeTimeoutMs !== undefined ? { closeTimeoutMs: batch.closeTimeoutMs } : {}),
+    logger,
+  };
 }
 
 /** What the writer thread is started with; `validate()` made sure every part can be cloned. */
 function writerThreadData(options: AuditOptions, chainId: string, durability: 'async' | 'sync', spoolDirectory: string | undefined): WriterThreadData {
   const checkpoints = options.checkpoints;
-  const anchor = checkpoints?.anchor as { file?: string } | undefined;
   if (checkpoints?.privateKey !== undefined) {
     // A key that cannot sign fails here, with the same error as in-thread, not later in the worker.
     try {
@@ -180,21 +197,9 @@ function writerThreadData(options: AuditOptions, chainId: string, durability: 'a
   }
   return {
     storage: options.storage,
-    chainId,
-    durability,
-    ...(spoolDirectory ? { spool: { directory: spoolDirectory, ...(options.spool && options.spool.maxBytes !== undefined ? { maxBytes: options.spool.maxBytes } : {}) } } : {}),
-    ...(options.maxEntryBytes !== undefined ? { maxEntryBytes: options.maxEntryBytes } : {}),
-    ...(options.batch ? { batch: { ...options.batch } } : {}),
-    ...(checkpoints?.privateKey !== undefined
-      ? {
-          checkpoints: {
-            privateKey: checkpoints.privateKey,
-            ...(checkpoints.everyEntries !== undefined ? { everyEntries: checkpoints.everyEntries } : {}),
-            ...(checkpoints.intervalMs !== undefined ? { intervalMs: checkpoints.intervalMs } : {}),
-            ...(anchor?.file !== undefined ? { anchorFile: anchor.file } : {}),
-          },
-        }
-      : {}),
+    ...writerSettings(options, chainId, durability, spoolDirectory),
+    // A key and a file anchor only (`validateWriterThread`): plain data.
+    ...(checkpoints?.privateKey !== undefined ? { checkpoints: { ...checkpoints } } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AuditWriter, Redactor, type AuditLogger, type AuditWriterStats } from '../../core';
 import { createAuditStore } from '../../typeorm';
-import { createCheckpointer } from '../audit-runtime';
+import { auditWriterOptions, createCheckpointer } from '../audit-runtime';
 import { transactionalChainId } from '../audit-transaction';
 import { ENTRY_SLOTS, unpackEntry, type FromWriterThread, type ToWriterThread, type WriterThreadData } from './writer-thread-protocol';
 
@@ -42,33 +42,10 @@ let statsTimer: NodeJS.Timeout | undefined;
 
 async function main(): Promise<void> {
   const store = createAuditStore(data.storage);
-  const checkpointer = createCheckpointer(
-    data.checkpoints
-      ? {
-          privateKey: data.checkpoints.privateKey,
-          ...(data.checkpoints.everyEntries !== undefined ? { everyEntries: data.checkpoints.everyEntries } : {}),
-          ...(data.checkpoints.intervalMs !== undefined ? { intervalMs: data.checkpoints.intervalMs } : {}),
-          ...(data.checkpoints.anchorFile !== undefined ? { anchor: { file: data.checkpoints.anchorFile } } : {}),
-        }
-      : undefined,
-    store,
-    logger,
-  );
+  const checkpointer = createCheckpointer(data.checkpoints, store, logger);
   // Entries arrive redacted: this redactor never sees a captured value (the writer needs one for
   // events, and this thread only receives entries).
-  const writer = new AuditWriter(store, new Redactor({ hmacKey: 'writer-thread-receives-redacted-entries-only' }), {
-    chainId: data.chainId,
-    durability: data.durability,
-    ...(data.spool ? { spool: data.spool } : {}),
-    ...(data.maxEntryBytes !== undefined ? { maxEntryBytes: data.maxEntryBytes } : {}),
-    ...(checkpointer ? { hooks: [checkpointer.hook] } : {}),
-    ...(data.batch?.size !== undefined ? { batchSize: data.batch.size } : {}),
-    ...(data.batch?.maxSize !== undefined ? { maxBatchSize: data.batch.maxSize } : {}),
-    ...(data.batch?.maxDelayMs !== undefined ? { maxDelayMs: data.batch.maxDelayMs } : {}),
-    ...(data.batch?.maxQueue !== undefined ? { maxQueue: data.batch.maxQueue } : {}),
-    ...(data.batch?.closeTimeoutMs !== undefined ? { closeTimeoutMs: data.batch.closeTimeoutMs } : {}),
-    logger,
-  });
+  const writer = new AuditWriter(store, new Redactor({ hmacKey: 'writer-thread-receives-redacted-entries-only' }), auditWriterOptions(data, logger, checkpointer));
   try {
     await writer.start();
     if (checkpointer) {

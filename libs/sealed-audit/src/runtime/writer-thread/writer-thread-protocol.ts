@@ -1,21 +1,26 @@
-import type { KeyObject } from 'node:crypto';
 import { PAYLOAD_TEXT } from '../../core/sealing/seal';
 import type { AuditWriterStats, BuiltAuditEntry } from '../../core/writer/audit-writer';
 import type { AuditStorageOptions } from '../../typeorm/audit-storage.options';
+import type { AuditCheckpointOptions } from '../audit.options';
+
+/** The writer's settings: plain data (see `auditWriterOptions`). */
+export interface WriterSettings {
+  chainId: string;
+  durability: 'async' | 'sync';
+  spool?: { directory: string; maxBytes?: number };
+  maxEntryBytes?: number;
+  batch?: { size?: number; maxSize?: number; maxDelayMs?: number; maxQueue?: number; closeTimeoutMs?: number };
+}
 
 /**
  * What the writer thread is started with (`workerData`): plain data only, since it is cloned
  * into the worker. The runtime refuses `writerThread` for options that cannot be cloned (a
  * DataSource, a signer or an anchor object), with a message that says so.
  */
-export interface WriterThreadData {
+export interface WriterThreadData extends WriterSettings {
   storage: AuditStorageOptions;
-  chainId: string;
-  durability: 'async' | 'sync';
-  spool?: { directory: string; maxBytes?: number };
-  maxEntryBytes?: number;
-  batch?: { size?: number; maxSize?: number; maxDelayMs?: number; maxQueue?: number; closeTimeoutMs?: number };
-  checkpoints?: { privateKey: string | KeyObject; everyEntries?: number; intervalMs?: number; anchorFile?: string };
+  /** A `privateKey` (PEM or KeyObject, both cloneable) and at most a `{ file }` anchor. */
+  checkpoints?: AuditCheckpointOptions;
 }
 
 /** Messages to the writer thread. `entries` is a flat array of {@link ENTRY_SLOTS} values per entry. */
