@@ -3,6 +3,7 @@
  * measured in the same run on this machine. Not a test: nothing here asserts a speed.
  *   --quick          short rounds (a smoke run, numbers are noisy)
  *   --only=http,…    run some benchmarks only
+ *   --variants=a,b   HTTP: these variants only (the first is the baseline), e.g. none,sqlite
  *   --save           also write bench/results/<date>.md
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const wanted = (name: string) => !only || only.includes(name);
+const httpVariants = args.find((arg) => arg.startsWith('--variants='))?.slice('--variants='.length).split(',');
 
 async function main(): Promise<void> {
   const sections = [machineLine()];
@@ -28,8 +30,9 @@ async function main(): Promise<void> {
       rounds: quick ? 1 : 3,
       warmup: quick ? 1 : 3,
       connections: 100,
-      variants: [
+      variants: httpVariants ?? [
         'none',
+        'none-als',
         'pino',
         'sqlite',
         'postgres',
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
         'nest-enhancers',
       ],
       pgAdminUrl: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-      nodePath: join(repo, 'dist', 'bench-modules'),
+      nodePath: process.env.NODE_PATH ?? join(repo, 'dist', 'bench-modules'),
       appScript: join(__dirname, 'http', 'bench-app.js'),
     });
     console.log(`\n${report}`);

@@ -2,6 +2,9 @@
  * The endpoint every HTTP variant serves: a small Nest/Express handler with a validated DTO whose
  * body carries PII. The variant comes from BENCH_VARIANT; nothing else differs between processes.
  *   none         no auditing (the baseline)
+ *   none-als     no auditing, one Express middleware that runs the request in an AsyncLocalStorage:
+ *                the floor of any request context on Node 20 (its first run() turns on promise hooks
+ *                process-wide), which `requestContext: true` (the default) pays
  *   pino         nestjs-pino logging every request to a file
  *   sqlite       sealed-audit, async, embedded SQLite
  *   postgres     sealed-audit, async, PostgreSQL (BENCH_PG_URL)
@@ -15,6 +18,7 @@
  * Prints `listening <port>` when ready.
  */
 import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   Body,
   Controller,
@@ -112,6 +116,7 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
   };
   switch (variant) {
     case 'none':
+    case 'none-als':
       return [];
     case 'nest-enhancers':
       return [{ module: NoopEnhancersModule }];
@@ -158,6 +163,10 @@ async function main(): Promise<void> {
   if (variant === 'pino') {
     const { Logger } = await import('nestjs-pino');
     app.useLogger(app.get(Logger));
+  }
+  if (variant === 'none-als') {
+    const storage = new AsyncLocalStorage<object>();
+    app.use((req: object, _res: unknown, next: () => void) => storage.run(req, next));
   }
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true }));
   app.enableShutdownHooks();

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { median, ratio, table } from '../lib/bench-report';
+import { median, procCpuUs, ratio, table } from '../lib/bench-report';
 
 export interface HttpBenchOptions {
   /** Seconds per measured round. */
@@ -33,6 +33,10 @@ interface RoundResult {
   p99: number;
   errors: number;
   non2xx: number;
+  /** The server process's CPU (all threads) per request, µs. */
+  cpuPerRequest: number;
+  /** The server's main thread's CPU per request, µs: what a request costs the event loop. */
+  mainCpuPerRequest: number;
 }
 
 interface Running {
@@ -67,9 +71,12 @@ async function start(variant: string, env: NodeJS.ProcessEnv, options: HttpBench
   return { variant, child, port };
 }
 
-async function load(port: number, seconds: number, connections: number): Promise<RoundResult> {
+async function load(server: Running, seconds: number, connections: number): Promise<RoundResult> {
+  const pid = server.child.pid ?? 0;
+  const cpuBefore = procCpuUs(pid);
+  const mainBefore = procCpuUs(pid, pid);
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}/patients`,
+    url: `http://127.0.0.1:${server.port}/patients`,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' },
     body: BODY,
@@ -82,7 +89,15 @@ async function load(port: number, seconds: number, connections: number): Promise
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    // Work still queued after the round (an async writer's backlog) is billed to the next round
+    // of the same server, and `stats()` below drains it: across rounds the figure evens out.
+    cpuPerRequest: (procCpuUs(pid) - cpuBefore) / Math.max(1, result.requests.total),
+    mainCpuPerRequest: (procCpuUs(pid, pid) - mainBefore) / Math.max(1, result.requests.total),
   };
+}
+
+function cpuCell(us: number): string {
+  return Number.isFinite(us) ? `${us.toFixed(0)} µs` : '-';
 }
 
 async function stats(port: number): Promise<Record<string, unknown> | null> {
@@ -112,10 +127,10 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
   try {
     for (const variant of options.variants) running.push(await start(variant, env, options));
     const results = new Map<string, RoundResult[]>(options.variants.map((v) => [v, []]));
-    for (const server of running) await load(server.port, options.warmup, options.connections);
+    for (const server of running) await load(server, options.warmup, options.connections);
     for (let round = 0; round < options.rounds; round += 1) {
       for (const server of running) {
-        results.get(server.variant)?.push(await load(server.port, options.duration, options.connections));
+        results.get(server.variant)?.push(await load(server, options.duration, options.connections));
         // Let an async writer drain its backlog so it does not bill the next variant.
         await stats(server.port);
       }
@@ -123,7 +138,9 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
     const counters = new Map<string, Record<string, unknown> | null>();
     for (const server of running) counters.set(server.variant, await stats(server.port));
 
-    const base = median((results.get(options.variants[0] ?? 'none') ?? []).map((r) => r.rps));
+    const baseRounds = results.get(options.variants[0] ?? 'none') ?? [];
+    const base = median(baseRounds.map((r) => r.rps));
+    const baseCpu = median(baseRounds.map((r) => r.cpuPerRequest));
     const rows = options.variants.map((variant) => {
       const rounds = results.get(variant) ?? [];
       const rps = median(rounds.map((r) => r.rps));
@@ -135,6 +152,9 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
         ratio(rps, base),
         median(rounds.map((r) => r.p50)).toFixed(1),
         median(rounds.map((r) => r.p99)).toFixed(1),
+        cpuCell(median(rounds.map((r) => r.cpuPerRequest))),
+        cpuCell(median(rounds.map((r) => r.mainCpuPerRequest))),
+        ratio(baseCpu, median(rounds.map((r) => r.cpuPerRequest))),
         rounds.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
         written,
       ];
@@ -142,7 +162,11 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
     return [
       `### HTTP overhead (autocannon, ${options.connections} connections, ${options.rounds} × ${options.duration} s rounds after ${options.warmup} s warm-up, median)`,
       '',
-      table(['variant', 'req/s', 'vs none', 'p50 ms', 'p99 ms', 'errors+non-2xx', 'audit writer'], rows),
+      table(['variant', 'req/s', 'vs none', 'p50 ms', 'p99 ms', 'CPU/req', 'main thread CPU/req', 'none CPU ÷ CPU', 'errors+non-2xx', 'audit writer'], rows),
+      '',
+      'CPU/req: the server process’s CPU time (user + system, all threads) per request, from /proc; less',
+      'sensitive to this shared machine’s load than req/s. `none CPU ÷ CPU` is the throughput ratio a',
+      'server bound by its own CPU would reach, ignoring the load generator that shares the cores.',
     ].join('\n');
   } finally {
     for (const server of running) await stop(server).catch(() => undefined);
