@@ -53,6 +53,29 @@ describe('serializeCanonical (RFC 8785)', () => {
     expect(serializeCanonical([1e21, 1e-7, -0, 0.000001, 333333333.3333333, 9007199254740992, 4.5])).toBe('[1e+21,1e-7,0,0.000001,333333333.3333333,9007199254740992,4.5]');
   });
 
+  it('writes plain values natively and leaves everything else to the general path, with the same bytes either way', () => {
+    const nullPrototype = Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: [2, { d: 'x', c: null }] });
+    const withProto = JSON.parse('{"z":1,"__proto__":{"y":2}}') as unknown;
+    const holes = [1, , 3]; // eslint-disable-line no-sparse-arrays
+    const cases: unknown[] = [
+      { b: { y: [1, 'two', true, null], x: -0 }, a: 'é\u2028"\\', c: undefined, d: Symbol('s') },
+      [undefined, Symbol('s'), { z: 1, y: 2 }, [[], {}]],
+      nullPrototype,
+      withProto,
+      { 10: 'a', 9: 'b', x: 'c' },
+      { '1a': 1, a: 2 },
+      { a: new Date(0), b: { toJSON: () => ({ z: 1, y: 2 }) } },
+      { a: holes },
+      { a: () => 1, b: [() => 1] },
+      { a: new Number(1), b: new String('ab'), c: new Map([[1, 2]]) },
+      { deep: JSON.parse(`${'['.repeat(100)}{"b":1,"a":2}${']'.repeat(100)}`) as unknown },
+      { a: 1e21, b: 1e-7, c: 0.1 + 0.2, d: '\ud800' },
+    ];
+    for (const value of cases) expect(outcome(serializeCanonical, value)).toEqual(outcome(canonicalizeReference, value));
+    expect(() => serializeCanonical({ a: [{ b: Number.NaN }] })).toThrow('NaN is not allowed');
+    expect(() => serializeCanonical({ a: 1n })).toThrow(TypeError);
+  });
+
   it('refuses NaN and infinities, and has no text for a top-level undefined or function', () => {
     expect(() => serializeCanonical({ a: Number.NaN })).toThrow('NaN is not allowed');
     expect(() => serializeCanonical([Number.POSITIVE_INFINITY])).toThrow('Infinity is not allowed');

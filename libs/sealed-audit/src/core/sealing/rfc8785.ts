@@ -12,8 +12,117 @@
  *
  * Returns `undefined` for a top-level value without a JSON form (undefined, a function, a
  * symbol), like the package; nested ones are written as the package writes them.
+ *
+ * Plain JSON-like values (what the redactor builds and `JSON.parse` returns) take a fast path: a
+ * key-sorted copy written by `JSON.stringify` (see `sortedCopy`). A value it does not cover is
+ * written entirely by the general path, whose members are then read a second time (a getter runs
+ * twice; the package reads each once).
  */
 export function serializeCanonical(value: unknown): string | undefined {
+  if (value !== null && typeof value === 'object' && (Object.prototype as { toJSON?: unknown }).toJSON === undefined) {
+    const sorted = sortedCopy(value, 0);
+    if (sorted !== UNSUPPORTED) return JSON.stringify(sorted);
+  }
+  return serializeGeneral(value);
+}
+
+/** What {@link sortedCopy} returns for a value it leaves to the general serializer. */
+const UNSUPPORTED: unique symbol = Symbol('unsupported');
+
+/** Deeper values take the general path (which then overflows the stack exactly as the package does, if it must). */
+const MAX_FAST_DEPTH = 64;
+
+/**
+ * The fast path: a copy of `value` whose every object has its members in canonical order, for
+ * `JSON.stringify` to write natively (one flat string, no per-member calls or concatenations:
+ * about half the time of the general path for an audit payload, and far less garbage). For such a
+ * copy `JSON.stringify` writes exactly the canonical bytes: the same string and number forms, and
+ * members in insertion order, which is the sorted order here.
+ *
+ * Only for what provably serializes alike: plain objects (prototype `Object.prototype` or null)
+ * and plain arrays, nested at most {@link MAX_FAST_DEPTH}, holding strings, finite numbers,
+ * booleans, null, and undefined or symbol members (skipped) and items (null). Anything else
+ * returns {@link UNSUPPORTED}: a `toJSON` anywhere, a key starting with a digit (an array index
+ * would be enumerated first whatever the insertion order), `__proto__` (an assignment would set
+ * the prototype), a hole (the package skips it), a function, a bigint, NaN or an infinity (the
+ * general path throws the package's error). Every member is read once, as the package reads it.
+ */
+function sortedCopy(value: object, depth: number): unknown {
+  if (depth > MAX_FAST_DEPTH || (value as { toJSON?: unknown }).toJSON !== undefined) return UNSUPPORTED;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return UNSUPPORTED;
+    const items = value as unknown[];
+    const copy = new Array<unknown>(items.length);
+    for (let index = 0; index < items.length; index += 1) {
+      const item = plainMember(items[index], depth);
+      if (item === UNSUPPORTED) return UNSUPPORTED;
+      if (item === undefined) {
+        if (!(index in items)) return UNSUPPORTED;
+        copy[index] = null;
+      } else {
+        copy[index] = item;
+      }
+    }
+    return copy;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return UNSUPPORTED;
+  const keys = Object.keys(value);
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index] as string;
+    const first = key.charCodeAt(0);
+    if ((first >= 0x30 && first <= 0x39) || key === '__proto__') return UNSUPPORTED;
+  }
+  sortKeys(keys);
+  const copy: Record<string, unknown> = {};
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index] as string;
+    const member = plainMember((value as Record<string, unknown>)[key], depth);
+    if (member === UNSUPPORTED) return UNSUPPORTED;
+    // Skipped by the package and by JSON.stringify alike; symbols are mapped to undefined.
+    if (member !== undefined) copy[key] = member;
+  }
+  return copy;
+}
+
+/** A member as the copy holds it: itself, its sorted copy, undefined (skipped / null) or {@link UNSUPPORTED}. */
+function plainMember(member: unknown, depth: number): unknown {
+  switch (typeof member) {
+    case 'string':
+    case 'boolean':
+      return member;
+    case 'number':
+      return Number.isFinite(member) ? member : UNSUPPORTED;
+    case 'object':
+      return member === null ? null : sortedCopy(member, depth + 1);
+    case 'undefined':
+    case 'symbol':
+      return undefined;
+    default:
+      return UNSUPPORTED;
+  }
+}
+
+/**
+ * `keys.sort()` for distinct strings (UTF-16 code unit order, which `<` compares): an insertion
+ * sort, in place. Objects have a few keys; `Array.prototype.sort`'s fixed cost was most of the
+ * sorting time. Already sorted keys cost one comparison each.
+ */
+function sortKeys(keys: string[]): void {
+  for (let index = 1; index < keys.length; index += 1) {
+    const key = keys[index] as string;
+    let at = index - 1;
+    if (!(key < (keys[at] as string))) continue;
+    while (at >= 0 && key < (keys[at] as string)) {
+      keys[at + 1] = keys[at] as string;
+      at -= 1;
+    }
+    keys[at + 1] = key;
+  }
+}
+
+/** The serializer as the package writes it: every value, including what the fast path leaves. */
+function serializeGeneral(value: unknown): string | undefined {
   if (typeof value === 'number') {
     if (Number.isNaN(value)) throw new Error('NaN is not allowed');
     if (!Number.isFinite(value)) throw new Error('Infinity is not allowed');
@@ -30,7 +139,7 @@ export function serializeCanonical(value: unknown): string | undefined {
       if (!(index in object)) continue;
       if (index !== 0) text += ',';
       const item: unknown = object[index];
-      text += String(serializeCanonical(item === undefined || typeof item === 'symbol' ? null : item));
+      text += String(serializeGeneral(item === undefined || typeof item === 'symbol' ? null : item));
     }
     return `${text}]`;
   }
@@ -41,7 +150,7 @@ export function serializeCanonical(value: unknown): string | undefined {
     const member = object[key];
     if (member === undefined || typeof member === 'symbol') continue;
     if (members.length !== 0) members += ',';
-    members += `${JSON.stringify(key)}:${String(serializeCanonical(member))}`;
+    members += `${JSON.stringify(key)}:${String(serializeGeneral(member))}`;
   }
   return `{${members}}`;
 }
