@@ -33,8 +33,19 @@ export function mask(text: string, kind?: string): string {
 
 /** The mask family of a kind, case-insensitively; a kind already in lower case skips toLowerCase(). */
 function familyOf(kind: string): string | undefined {
-  return KIND_FAMILY.get(kind) ?? KIND_FAMILY.get(kind.toLowerCase());
+  const family = KIND_FAMILY.get(kind);
+  if (family !== undefined) return family;
+  // Kinds without a family (`name`, `postcode`, …) are remembered too, so they cost one look-up:
+  // kinds are declared in code, but `mask` is public, so the memo is bounded.
+  const known = OTHER_KINDS.get(kind);
+  if (known !== undefined) return known === '' ? undefined : known;
+  const folded = KIND_FAMILY.get(kind.toLowerCase());
+  if (OTHER_KINDS.size < 1_000) OTHER_KINDS.set(kind, folded ?? '');
+  return folded;
 }
+
+/** Kinds not in {@link KIND_FAMILY} as written: their family by lower case, `''` for none. */
+const OTHER_KINDS = new Map<string, string>();
 
 const KIND_FAMILY = new Map<string, string>([
   ['email', 'email'],
@@ -81,6 +92,8 @@ function stars(text: string, keep: number): string {
 
 /** First letter of the local part and the top-level domain: `j***@***.com`. */
 function maskEmail(text: string): string | undefined {
+  // indexOf first: it is much cheaper than lastIndexOf, and most masked values hold no `@`.
+  if (text.indexOf('@') === -1) return undefined;
   const at = text.lastIndexOf('@');
   if (at <= 0 || at === text.length - 1) return undefined;
   const dot = text.lastIndexOf('.');

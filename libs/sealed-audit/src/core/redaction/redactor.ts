@@ -81,6 +81,31 @@ interface PlanEntry {
   rule: FieldRule | undefined;
 }
 
+/** What one redactor knows of one DTO plan. */
+interface PlanState {
+  /** Per PII-free key: its facts and the plan's rule (at most 1 000 keys). */
+  entries: Map<string, PlanEntry>;
+  /** Walkers compiled for the first key lists seen (at most {@link MAX_SHAPES}). */
+  shapes: CompiledShape[];
+  /** False once code generation failed (not allowed here): the generic walk only. */
+  compile: boolean;
+}
+
+/**
+ * A walker compiled for one key list of one plan (see Redactor.compileShape): it reads and writes
+ * each key by name, so each read and write site sees one object layout, and applies the same
+ * per-key step (Redactor.keyValue) as the generic walk.
+ */
+interface CompiledShape {
+  keys: readonly string[];
+  walk: (object: Record<string, unknown>, depth: number, state: WalkState) => JsonObject;
+}
+
+/** Key lists compiled per plan: a DTO arrives in one or a few key orders; a hostile client cannot make more. */
+const MAX_SHAPES = 4;
+/** Most keys of a compiled key list (larger objects take the generic walk). */
+const MAX_SHAPE_KEYS = 64;
+
 /** What a key name means to one redactor (see Redactor.keyFacts). */
 interface KeyFacts {
   /** The key as stored (scrubbed of PII). */
@@ -138,8 +163,8 @@ export class Redactor {
   /** Longest text the detectors look at (longer ones are cut first: detection stays O(limit)). */
   private readonly scanLimit: number;
   private readonly keyMemo = new Map<string, KeyFacts>();
-  /** Per DTO plan, what this redactor knows of each key (facts and rule together). */
-  private readonly planEntries = new WeakMap<RedactionPlan, Map<string, PlanEntry>>();
+  /** Per DTO plan, what this redactor knows of each key (facts and rule together) and its compiled shapes. */
+  private readonly planStates = new WeakMap<RedactionPlan, PlanState>();
   /** Whether {@link quickVerdict} may stand in for the detectors (built-in detectors only). */
   private readonly quickCheck: boolean;
   private readonly replaceMatch = (match: PiiMatch, value: string): string => this.replacement(this.detectorStrategies[match.detector] ?? 'redact', match.kind, value);
@@ -305,16 +330,24 @@ export class Redactor {
   }
 
   private walkObject(object: Record<string, unknown>, plan: RedactionPlan | undefined, depth: number, state: WalkState): JsonObject {
-    const result: JsonObject = {};
     // Object.keys, not for-in + hasOwnProperty: for-in reads by field index from the enum cache and
     // won 3x in a microbenchmark, but lost 5% here (same-process A/B of the bench payloads).
     const keys = Object.keys(object);
-    const limit = Math.min(keys.length, this.maxKeys);
-    let entries: Map<string, PlanEntry> | undefined;
+    let planState: PlanState | undefined;
     if (plan !== undefined) {
-      entries = this.planEntries.get(plan);
-      if (entries === undefined) this.planEntries.set(plan, (entries = new Map()));
+      planState = this.planStates.get(plan);
+      if (planState === undefined) this.planStates.set(plan, (planState = { entries: new Map(), shapes: [], compile: true }));
+      const shapes = planState.shapes;
+      for (let s = 0; s < shapes.length; s += 1) {
+        const shape = shapes[s] as CompiledShape;
+        if (sameKeys(shape.keys, keys)) return shape.walk(object, depth, state);
+      }
     }
+    const result: JsonObject = {};
+    const limit = Math.min(keys.length, this.maxKeys);
+    const entries = planState?.entries;
+    // Every key's facts and rule are kept in `entries` (PII-free names): this key list can be compiled.
+    let compilable = entries !== undefined && keys.length === limit && limit <= MAX_SHAPE_KEYS;
     for (let k = 0; k < limit; k += 1) {
       const key = keys[k] as string;
       if ((key.length === 9 || key.length === 11) && UNSAFE_KEYS.has(key)) continue;
@@ -324,7 +357,11 @@ export class Redactor {
       } catch {
         value = '[Unreadable]';
       }
-      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
+        // Its facts are not looked up here; a compiled walker needs them.
+        if (compilable && !(entries as Map<string, PlanEntry>).has(key)) compilable = false;
+        continue;
+      }
       // Every key-derived fact in one look-up: the scrubbed key (a query name or a map keyed by
       // e-mail address is PII too), the sensitive-name and birth-date-context verdicts.
       let facts: KeyFacts;
@@ -340,39 +377,112 @@ export class Redactor {
           rule = (plan as RedactionPlan).rule(key);
           // Only PII-free names are kept (as in the key memo), at most 1 000 per plan.
           if (facts.out === key && key.length <= 128 && entries.size < 1_000) entries.set(key, { facts, rule });
+          else compilable = false;
         }
       } else {
         facts = this.keyFacts(key, state);
         rule = undefined;
       }
-      const outKey = facts.out;
-      if (state.report) state.path.push(`.${outKey}`);
-      let out: JsonValue | undefined;
-      if (rule?.declaration) {
-        const { strategy, kind } = rule.declaration;
-        // A declared field is PII as a whole, nested DTO or not: walking into it would store every
-        // undeclared part of it raw. Arrays get the strategy per item (hash pseudonyms stay per value).
-        if (strategy === 'omit') out = undefined;
-        else if (value === null) out = null;
-        else if (Array.isArray(value)) {
-          out = value.slice(0, this.maxArrayLength).map((item) => (item === null ? null : (this.applyStrategy(strategy, item, kind, key) ?? null)));
-        } else out = rule.marker ?? this.applyStrategy(strategy, value, kind, key); // `redact`: its marker, built once
-        if (value !== null && state.report) this.note(state, `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`);
-      } else if (facts.sensitive) {
-        out = value === null ? null : redactedMarker();
-        if (value !== null && state.report) this.note(state, 'redact:sensitive-key');
-      } else if (facts.birth && typeof value === 'string' && this.birthDateStrategy !== false && isDateLike(value)) {
-        out = this.replacement(this.birthDateStrategy, 'date-of-birth', value);
-        if (state.report) this.note(state, `${this.birthDateStrategy}:date-of-birth`);
-      } else {
-        out = this.walk(value, rule?.nested?.(), depth + 1, state);
-      }
-      if (state.report) state.path.pop();
+      const out = this.keyValue(facts, rule, key, value, depth, state);
       // UNSAFE_KEYS are skipped above and a scrubbed key is a marker or text: plain assignment is safe.
-      if (out !== undefined && outKey !== '__proto__') result[outKey] = out;
+      if (out !== undefined && facts.out !== '__proto__') result[facts.out] = out;
     }
     if (keys.length > limit) result['[Truncated]'] = `${keys.length - limit} more keys`;
+    if (compilable && (planState as PlanState).compile && (planState as PlanState).shapes.length < MAX_SHAPES) this.compileShape(planState as PlanState, keys);
     return result;
+  }
+
+  /**
+   * The value stored for one key (`undefined`: left out): a declared field's strategy, a sensitive
+   * name's marker, a birth date by key context, or the walk into the value. Notes the change in the
+   * report. Shared by the generic walk and the compiled walkers.
+   */
+  private keyValue(facts: KeyFacts, rule: FieldRule | undefined, key: string, value: unknown, depth: number, state: WalkState): JsonValue | undefined {
+    if (state.report) state.path.push(`.${facts.out}`);
+    let out: JsonValue | undefined;
+    if (rule?.declaration) {
+      const { strategy, kind } = rule.declaration;
+      // A declared field is PII as a whole, nested DTO or not: walking into it would store every
+      // undeclared part of it raw. Arrays get the strategy per item (hash pseudonyms stay per value).
+      if (strategy === 'omit') out = undefined;
+      else if (value === null) out = null;
+      else if (Array.isArray(value)) {
+        out = value.slice(0, this.maxArrayLength).map((item) => (item === null ? null : (this.applyStrategy(strategy, item, kind, key) ?? null)));
+      } else out = rule.marker ?? this.applyStrategy(strategy, value, kind, key); // `redact`: its marker, built once
+      if (value !== null && state.report) this.note(state, `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`);
+    } else if (facts.sensitive) {
+      out = value === null ? null : redactedMarker();
+      if (value !== null && state.report) this.note(state, 'redact:sensitive-key');
+    } else if (facts.birth && typeof value === 'string' && this.birthDateStrategy !== false && isDateLike(value)) {
+      out = this.replacement(this.birthDateStrategy, 'date-of-birth', value);
+      if (state.report) this.note(state, `${this.birthDateStrategy}:date-of-birth`);
+    } else {
+      out = this.walk(value, rule?.nested?.(), depth + 1, state);
+    }
+    if (state.report) state.path.pop();
+    return out;
+  }
+
+  /**
+   * One key's step in a compiled walker: {@link keyValue}, with the commonest cases of its rule
+   * taken first (without a report: a `redact` marker, a masked or hashed text, an omitted field, a
+   * value walked into). Each shortcut is what keyValue returns in that case.
+   */
+  private stepOf(facts: KeyFacts, rule: FieldRule | undefined, key: string): (value: unknown, depth: number, state: WalkState) => JsonValue | undefined {
+    const general = (value: unknown, depth: number, state: WalkState): JsonValue | undefined => this.keyValue(facts, rule, key, value, depth, state);
+    const declaration = rule?.declaration;
+    if (declaration !== undefined) {
+      const { strategy, kind } = declaration;
+      const marker = rule?.marker;
+      if (strategy === 'omit') return (value, depth, state) => (state.report ? general(value, depth, state) : undefined);
+      if (marker !== undefined) return (value, depth, state) => (state.report || value === null || Array.isArray(value) ? general(value, depth, state) : marker);
+      if (strategy === 'mask') return (value, depth, state) => (typeof value === 'string' && !state.report ? wellFormed(mask(value, kind)) : general(value, depth, state));
+      if (strategy === 'hash') return (value, depth, state) => (typeof value === 'string' && !state.report ? this.pseudonym(value) : general(value, depth, state));
+      return general;
+    }
+    if (facts.sensitive || facts.birth) return general;
+    const nested = rule?.nested;
+    if (nested !== undefined) return (value, depth, state) => (state.report ? general(value, depth, state) : this.walk(value, nested(), depth + 1, state));
+    return (value, depth, state) => (state.report ? general(value, depth, state) : this.walk(value, undefined, depth + 1, state));
+  }
+
+  /**
+   * Compiles a walker for one key list of a plan (every key PII-free, its facts and rule known):
+   * generated code that reads and stores each key by name (a named access site sees one object
+   * layout, where the generic loop's keyed ones see every layout) and calls {@link keyValue} with
+   * that key's facts and rule, skipping the per-key look-ups. It does what the generic walk does on
+   * an object with exactly these keys, in this order (the caller checks that). The keys enter the
+   * code only as `JSON.stringify` string literals; where code cannot be generated
+   * (`--disallow-code-generation-from-strings`), the generic walk stays.
+   */
+  private compileShape(planState: PlanState, keys: readonly string[]): void {
+    const steps: Array<(value: unknown, depth: number, state: WalkState) => JsonValue | undefined> = [];
+    const lines: string[] = [];
+    for (let k = 0; k < keys.length; k += 1) {
+      const key = keys[k] as string;
+      if (UNSAFE_KEYS.has(key)) continue;
+      const entry = planState.entries.get(key);
+      if (entry === undefined || entry.facts.out !== key) return;
+      const { facts, rule } = entry;
+      const literal = JSON.stringify(key);
+      lines.push(
+        `try { v = o[${literal}]; } catch { v = '[Unreadable]'; }`,
+        `if (v !== undefined && typeof v !== 'function' && typeof v !== 'symbol') { v = s${steps.length}(v, depth, state); if (v !== undefined) out[${literal}] = v; }`,
+      );
+      steps.push(this.stepOf(facts, rule, key));
+    }
+    let walk: CompiledShape['walk'];
+    try {
+      const names = steps.map((_, i) => `s${i}`);
+      const factory = new Function(...names, `'use strict';\nreturn function compiledWalk(o, depth, state) {\nconst out = {};\nlet v;\n${lines.join('\n')}\nreturn out;\n};`) as (
+        ...steps: unknown[]
+      ) => CompiledShape['walk'];
+      walk = factory(...steps);
+    } catch {
+      planState.compile = false; // not retried
+      return;
+    }
+    planState.shapes.push({ keys: keys.slice(), walk });
   }
 
   /**
@@ -539,3 +649,9 @@ function wellFormed(text: string): string {
   return s.isWellFormed() ? text : s.toWellFormed();
 }
 
+/** Two key lists, same keys in the same order. */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}

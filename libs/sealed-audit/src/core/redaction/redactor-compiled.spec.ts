@@ -1,0 +1,167 @@
+import 'reflect-metadata';
+import fc from 'fast-check';
+import { Type } from 'class-transformer';
+import { PiiField, type PiiFieldOptions } from './pii-field.decorator';
+import { getRedactionPlan } from './redaction-plan';
+import { Redactor, type RedactionReport } from './redactor';
+
+/**
+ * Compiled walkers (Redactor.compileShape): after a DTO's key list has been walked once, objects
+ * with the same keys in the same order take generated code. The reference is the generic walk: a
+ * new Redactor has compiled nothing, so its first walk of anything is generic.
+ */
+const KEY = 'test-hmac-key-0123456789abcdef0123456789abcdef';
+const fresh = (): Redactor => new Redactor({ hmacKey: KEY });
+
+/** How many key lists a redactor has compiled for a DTO class (white box: the spec must see the compiled path run). */
+function compiledShapes(redactor: Redactor, type: Function): number {
+  const states = (redactor as unknown as { planStates: WeakMap<object, { shapes: unknown[] }> }).planStates;
+  return states.get(getRedactionPlan(type))?.shapes.length ?? 0;
+}
+
+function declare(type: Function, key: string, options?: PiiFieldOptions): void {
+  PiiField(options)(type.prototype as object, key);
+}
+
+/** An object with exactly these own keys in this order (any name, `__proto__` included, as JSON.parse makes it). */
+function objectOf(entries: ReadonlyArray<readonly [string, unknown]>): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  return object;
+}
+
+const KEYS = [
+  'email', 'phone', 'ssn', 'fullName', 'notes', 'tags', 'nested', 'items', 'city', 'password', 'born', 'dob', 'age', 'x',
+  '__proto__', 'constructor', 'prototype', '1', '20', 'a"b', 'back\\slash', 'line\u2028sep', 'lone\ud800', 'jane@example.com', '${x}', "'q'",
+];
+const STRATEGIES: ReadonlyArray<PiiFieldOptions | undefined> = [
+  undefined,
+  { strategy: 'redact', kind: 'name' },
+  { strategy: 'mask' },
+  { strategy: 'mask', kind: 'phone' },
+  { strategy: 'mask', kind: 'Email' },
+  { strategy: 'hash', kind: 'email' },
+  { strategy: 'omit' },
+  { strategy: (value) => `custom:${typeof value}` },
+  { strategy: () => 'call me on +44 20 7946 0958' },
+];
+const TEXTS = ['Springfield', 'jane.doe@example.com', '+44 20 7946 0958', '4111 1111 1111 1111', '1931-07-19', 'x', '', 'lone \ud800', 'B4', 'see 203.0.113.7'];
+
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(...TEXTS),
+    fc.constantFrom(null, undefined, 0, 41, NaN, true, 10n, () => 1, Symbol('s')),
+    fc.array(fc.oneof(fc.constantFrom(...TEXTS), fc.constant(null)), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('street', 'email', 'city', 'password'), tie('value'), { maxKeys: 3 }),
+  ),
+})).value;
+
+class NestedDto {}
+declare(NestedDto, 'street', { strategy: 'redact', kind: 'street' });
+
+describe('compiled walkers', () => {
+  it('give what the generic walk gives (values and report) for any DTO, key list and values, on every later call', () => {
+    let compiledRuns = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...STRATEGIES.keys())), { maxLength: 8 }),
+        fc.boolean(),
+        fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: 10 }),
+        fc.array(value, { minLength: 2 * KEYS.length, maxLength: 2 * KEYS.length }),
+        fc.boolean(),
+        (declarations, nested, keys, values, withReport) => {
+          class Dto {}
+          for (const [key, strategy] of declarations) declare(Dto, key, STRATEGIES[strategy]);
+          if (nested) Type(() => NestedDto)(Dto.prototype as object, 'nested');
+          const warm = fresh();
+          const redact = (r: Redactor, object: unknown): [unknown, unknown] => {
+            const report: RedactionReport | undefined = withReport ? new Map() : undefined;
+            const out = r.redact(object, Dto, report);
+            return [out, report && [...report]];
+          };
+          // The first object compiles its key list; the second (same keys, other values) takes it.
+          const first = objectOf(keys.map((key, i) => [key, values[i]] as const));
+          const second = objectOf(keys.map((key, i) => [key, values[KEYS.length + i]] as const));
+          expect(redact(warm, first)).toEqual(redact(fresh(), first));
+          if (compiledShapes(warm, Dto) > 0) compiledRuns += 1;
+          expect(redact(warm, second)).toEqual(redact(fresh(), second));
+          expect(redact(warm, first)).toEqual(redact(fresh(), first));
+        },
+      ),
+      { numRuns: 3000, seed: 20261203 },
+    );
+    // Most runs went through a compiled walker (the others had a PII key such as an e-mail address).
+    expect(compiledRuns).toBeGreaterThan(1500);
+  });
+
+  it('takes the compiled path whenever a key list has only PII-free names (so the property above tests it)', () => {
+    class Dto {}
+    declare(Dto, 'email', { strategy: 'hash' });
+    const r = fresh();
+    r.redact(objectOf([['email', 'a@b.io'], ['a"b', 1], ['__proto__', 2], ['line\u2028sep', 'x']]), Dto);
+    expect(compiledShapes(r, Dto)).toBe(1);
+    // A key that is PII itself is never compiled into code (nor remembered).
+    r.redact(objectOf([['jane@example.com', 1]]), Dto);
+    expect(compiledShapes(r, Dto)).toBe(1);
+  });
+
+  it('compiles at most 4 key lists per DTO; other orders take the generic walk, with the same result', () => {
+    class Dto {}
+    declare(Dto, 'email', { strategy: 'hash', kind: 'email' });
+    declare(Dto, 'ssn');
+    const r = fresh();
+    const keys = ['email', 'ssn', 'city', 'note'];
+    const orders = [keys, [...keys].reverse(), ['ssn', 'email'], ['city'], ['note', 'email'], ['email']];
+    for (let round = 0; round < 3; round += 1) {
+      for (const order of orders) {
+        const object = objectOf(order.map((key) => [key, key === 'note' ? 'mail jane.doe@example.com' : `${key}-value`] as const));
+        expect(r.redact(object, Dto)).toEqual(fresh().redact(object, Dto));
+      }
+    }
+    expect(compiledShapes(r, Dto)).toBe(4);
+  });
+
+  it('reads each key once, in order, as the generic walk does: getters that throw, delete later keys or add keys', () => {
+    class Dto {}
+    declare(Dto, 'email', { strategy: 'hash' });
+    const make = (): Record<string, unknown> => {
+      const input: Record<string, unknown> = { first: 1, email: 'a@b.io', third: 3, boom: 0 };
+      Object.defineProperty(input, 'first', {
+        enumerable: true,
+        get: () => {
+          delete input.email;
+          input.added = 'new';
+          return 1;
+        },
+      });
+      Object.defineProperty(input, 'boom', { enumerable: true, get: () => { throw new Error('getter exploded'); } });
+      return input;
+    };
+    const r = fresh();
+    const plain = objectOf([['first', 1], ['email', 'a@b.io'], ['third', 3], ['boom', 0]]);
+    r.redact(plain, Dto); // compiles first, email, third, boom
+    expect(compiledShapes(r, Dto)).toBe(1);
+    const expected = { first: 1, third: 3, boom: '[Unreadable]' };
+    expect(fresh().redact(make(), Dto)).toEqual(expected);
+    expect(r.redact(make(), Dto)).toEqual(expected);
+  });
+
+  it('falls back to the generic walk where code cannot be generated', () => {
+    class Dto {}
+    declare(Dto, 'email', { strategy: 'hash' });
+    const original = globalThis.Function;
+    const r = fresh();
+    try {
+      globalThis.Function = function NoCodeGeneration() {
+        throw new EvalError('Code generation from strings disallowed for this context');
+      } as unknown as FunctionConstructor;
+      const object = { email: 'a@b.io', city: 'x' };
+      expect(r.redact(object, Dto)).toEqual(fresh().redact(object, Dto));
+      expect(r.redact(object, Dto)).toEqual(fresh().redact(object, Dto));
+    } finally {
+      globalThis.Function = original;
+    }
+    expect(compiledShapes(r, Dto)).toBe(0);
+  });
+});
