@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { BUILT_IN_DETECTORS, DetectorSet, QUICK_CLEAN, QUICK_LIMIT, QUICK_SURROGATE, QUICK_TRIGGER, quickVerdict, type PiiDetector, type PiiMatch } from './detectors';
-import { Redactor } from './redactor';
+import { ISO_TIMESTAMP, Redactor } from './redactor';
 
 /**
  * The pre-checks and candidate paths of DetectorSet.find (the one-pass scan over the text's Latin-1
@@ -255,5 +255,38 @@ describe('quickVerdict', () => {
       { numRuns: 1500, seed: 20261128 },
     );
     expect(new Redactor({ maxStringLength: 5 }).redactText('outpatient')).toBe('outpa[Truncated:5 chars]');
+  });
+});
+
+describe('ISO 8601 timestamps (the redactor keeps them without running the detectors)', () => {
+  const detectors = BUILT_IN_DETECTORS as readonly PiiDetector[];
+  const timestamp = fc.stringMatching(ISO_TIMESTAMP);
+
+  it('hold nothing any built-in detector matches, whatever their digits (every expression over the whole text, all together and each alone)', () => {
+    fc.assert(
+      fc.property(timestamp, (text) => {
+        expect(everyDetectorEverywhere(text, detectors)).toBeNull();
+        for (const detector of detectors) expect(everyDetectorEverywhere(text, [detector])).toBeNull();
+      }),
+      { numRuns: 20000, seed: 20261204 },
+    );
+    // The shape is exact: a timestamp with something more is not one (and is scanned).
+    for (const text of ['2025-01-02T03:04:05.678Z', '1931-07-19T00:00:00Z', '2025-01-02T03:04:05+02:00', '2025-01-02T03:04:05.123456-11:30']) expect(ISO_TIMESTAMP.test(text)).toBe(true);
+    for (const text of ['2025-01-02T03:04:05.678Z ', '2025-01-02 03:04:05Z', '2025-01-02T03:04:05.678Z\n', '+2025-01-02T03:04:05Z', '2025-01-02T03:04:05.1234567Z', '0000-00-00T00:00:07.0000000+00:00']) expect(ISO_TIMESTAMP.test(text)).toBe(false);
+  });
+
+  it('come out of the redactor as the full detector path gives them (kept, or cut to maxStringLength)', () => {
+    const quick = new Redactor({ hmacKey: 'k' });
+    const full = new Redactor({ hmacKey: 'k', customDetectors: [{ kind: 'never', pattern: /(?!)/g }] });
+    const short = new Redactor({ hmacKey: 'k', maxStringLength: 21 });
+    const shortFull = new Redactor({ hmacKey: 'k', maxStringLength: 21, customDetectors: [{ kind: 'never', pattern: /(?!)/g }] });
+    fc.assert(
+      fc.property(timestamp, (text) => {
+        expect(quick.redactText(text)).toBe(text);
+        expect(full.redactText(text)).toBe(text);
+        expect(short.redactText(text)).toBe(shortFull.redactText(text));
+      }),
+      { numRuns: 3000, seed: 20261205 },
+    );
   });
 });
