@@ -93,3 +93,47 @@ describe('Express middleware on a real port (SQLite)', () => {
     expect(await verifyChains(all)).toMatchObject({ ok: true, entries: 5 });
   });
 });
+
+describe('Express middleware: the client address follows `trust proxy`', () => {
+  const database = tempSqlitePath();
+  let audit: AuditTrail;
+  const servers: Server[] = [];
+
+  beforeAll(async () => {
+    audit = await createAuditTrail(
+      // `ip: false` keeps addresses as they are, so the test can tell which one was taken.
+      { storage: { type: 'sqlite', database }, chainId: 'e2e-express-ip', batch: { size: 5, maxDelayMs: 10 }, redaction: { detectors: { ip: false } } },
+      { log: () => undefined, warn: () => undefined, error: () => undefined },
+    );
+  });
+
+  afterAll(async () => {
+    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+    await audit.close();
+    removeTempSqlite(database);
+  });
+
+  async function serve(trustProxy: boolean): Promise<string> {
+    const app = express();
+    app.set('trust proxy', trustProxy);
+    app.use(audit.middleware);
+    app.get('/whoami', audit.audited({ action: trustProxy ? 'ip.trusted' : 'ip.untrusted' }), (_req, res) => {
+      res.json({ ok: true });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    await new Promise((resolve) => server.once('listening', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('takes X-Forwarded-For only when Express trusts the proxy, else the socket address', async () => {
+    const headers = { 'x-forwarded-for': '203.0.113.7' };
+    expect((await fetch(`${await serve(true)}/whoami`, { headers })).status).toBe(200);
+    expect((await fetch(`${await serve(false)}/whoami`, { headers })).status).toBe(200);
+    await audit.flush();
+    const all = await readEntries({ type: 'sqlite', database });
+    const ipOf = (action: string) => (all.find((e) => e.action === action)?.payload.http as { ip?: string } | undefined)?.ip;
+    expect(ipOf('ip.trusted')).toBe('203.0.113.7');
+    expect(ipOf('ip.untrusted')).toBe('127.0.0.1');
+  });
+});
