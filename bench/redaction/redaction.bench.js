@@ -11,6 +11,13 @@
  * comments of a few hundred characters, some holding e-mail addresses, phone numbers, cards).
  * Each is measured with a warm-up, then ROUNDS interleaved rounds; the median round is reported.
  * The HMAC key is fixed; `hash` costs one HMAC-SHA-256 per hashed value, included in (a).
+ *
+ * (a) and (b) measure the call the writer makes (core/writer/audit-entry.builder.ts, buildEntry):
+ * `redactor.redact(body, bodyType, report, 'request.body')` with a fresh RedactionReport (a Map)
+ * per payload, then the report turned into the plain object the entry stores as
+ * `payload.redactions` (reportObject, replicated below). The rows marked "no report" call
+ * `redact(payload, type)` alone: what the redactor costs when nobody asks what it changed (no
+ * production caller does that for a body; shown for comparison only).
  */
 require('reflect-metadata');
 const path = require('node:path');
@@ -94,9 +101,26 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function measure(name, payload, type) {
+/** buildEntry's reportObject: the report as the plain object stored in `payload.redactions`. */
+function reportObject(report) {
+  const out = {};
+  for (const [at, what] of report) {
+    if (at === '__proto__') Object.defineProperty(out, at, { value: what, enumerable: true, writable: true, configurable: true });
+    else out[at] = what;
+  }
+  return out;
+}
+
+/** What buildEntry does with a request body: redact with a fresh report under 'request.body', then store the report. */
+function productionRedact(payload, type) {
+  const report = new Map();
+  const body = redactor.redact(payload, type, report, 'request.body');
+  return report.size > 0 ? [body, reportObject(report)] : body;
+}
+
+function measure(name, payload, type, withReport = true) {
   const stringify = () => JSON.stringify(payload);
-  const redact = () => redactor.redact(payload, type);
+  const redact = withReport ? () => productionRedact(payload, type) : () => redactor.redact(payload, type);
   for (let i = 0; i < WARMUP; i += 1) {
     stringify();
     redact();
@@ -136,8 +160,14 @@ function stringsOf(value, out = []) {
   return out;
 }
 
-const results = [measure('(a) declared DTO', declared, CreatePatientDto), measure('(b) free-text heavy', freeText, undefined)];
+const results = [
+  measure('(a) declared DTO', declared, CreatePatientDto),
+  measure('(b) free-text heavy', freeText, undefined),
+  measure('(a) no report', declared, CreatePatientDto, false),
+  measure('(b) no report', freeText, undefined, false),
+];
 console.log(`node ${process.version}, ${ROUNDS} rounds × ${PER_ROUND} payloads after ${WARMUP} warm-up; median round`);
+console.log("(a), (b): redact(body, type, report, 'request.body') + the stored report object, as buildEntry does");
 for (const r of results) {
   console.log(
     `${r.name.padEnd(22)} ${String(r.bytes).padStart(5)} B   JSON.stringify ${r.stringifyUs.toFixed(2).padStart(6)} µs   redact ${r.redactUs.toFixed(2).padStart(7)} µs   ratio ${r.ratio.toFixed(2)}×`,
@@ -152,7 +182,7 @@ for (const r of results) {
 // and under it the bare minimum of any such pass in JavaScript (the same copy, then one table
 // look-up per byte that never stops); the value detectors over every string (scan, candidates,
 // validation: no walk, no copy, no replacement); redactText of every string (what the redactor does
-// to each string: quick checks, detectors, replacement; no walk). The last line splits (b) into the
+// to each string: quick checks, detectors, replacement, the report's notes; no walk). The last line splits (b) into the
 // strings and the walk.
 const texts = stringsOf(freeText);
 let scanCandidates = null;
@@ -188,7 +218,7 @@ const floors = [
   ...(scanCandidates ? [[`(b) scan alone, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += scanCandidates(text); return n; }]] : []),
   [`(b) detectors, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += redactor.detectorSet.find(text) === null ? 0 : 1; return n; }],
   // Each string as the walk treats it (quick checks, detectors, replacement, well-formedness), no walk.
-  [`(b) redactText, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += redactor.redactText(text).length; return n; }],
+  [`(b) redactText, ${texts.length} strings`, freeText, () => { const report = new Map(); let n = 0; for (const text of texts) n += redactor.redactText(text, report, 'request.body').length; return n; }],
 ];
 console.log('floors (same payload stringified alongside):');
 const floorUs = new Map();
