@@ -14,10 +14,27 @@
  * `Node CPU` is the benchmark process's CPU time per entry over the timed section (the database's
  * work is not in it): the writer seals on the Node thread while PostgreSQL inserts the previous
  * batch, so its rate is bounded by this number, the raw INSERT by the database round trip.
+ *
+ * Two passes split the writer's Node CPU: redact + seal alone (no database), and the store's
+ * `append()` alone (entries sealed beforehand, one store kept across rounds like the raw client,
+ * transactions of 3 × batch as the writer sends them while a backlog waits). What the writer pays
+ * beyond their sum is its own bookkeeping and the garbage collection of entries kept alive across
+ * round trips (the batch in flight and the one sealed ahead).
  */
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
-import { AuditWriter, AuditWriterThread, Redactor, buildEntry, createAuditStore, sealEntry, type AuditEvent, type ChainHead } from 'sealed-audit';
+import {
+  AuditWriter,
+  AuditWriterThread,
+  Redactor,
+  buildEntry,
+  createAuditStore,
+  sealEntry,
+  type AuditEvent,
+  type ChainHead,
+  type SealedEntry,
+  type TypeOrmAuditStore,
+} from 'sealed-audit';
 import { median, ratio, table } from '../lib/bench-report';
 
 export interface StoreBenchOptions {
@@ -65,14 +82,26 @@ function events(count: number): AuditEvent[] {
   }));
 }
 
-/** The rows the writer would store for `input`, as column values, sealed outside any timing. */
-function prebuiltRows(input: AuditEvent[], chainId: string): Row[] {
+/** The entries the writer would seal for `input`, sealed outside any timing. */
+function presealed(input: AuditEvent[], chainId: string): SealedEntry[] {
   const redactor = new Redactor({ hmacKey: HMAC_KEY });
   let head: ChainHead | null = null;
   return input.map((event) => {
-    const { sealed: e, head: next } = sealEntry(buildEntry(event, chainId, redactor), head);
+    const { sealed, head: next } = sealEntry(buildEntry(event, chainId, redactor), head);
     head = next;
-    return [e.chainId, e.seq, e.v, e.ts, e.action, e.outcome, e.actorId, e.actorType, e.resource, e.subjectId, e.requestId, JSON.stringify(e.payload), e.prevHash, e.hash];
+    return sealed;
+  });
+}
+
+/** The rows the writer would store for `input`, as column values, sealed outside any timing. */
+function prebuiltRows(input: AuditEvent[], chainId: string): Row[] {
+  return presealed(input, chainId).map((e) => [e.chainId, e.seq, e.v, e.ts, e.action, e.outcome, e.actorId, e.actorType, e.resource, e.subjectId, e.requestId, JSON.stringify(e.payload), e.prevHash, e.hash]);
+}
+
+/** `store.append()` alone: pre-sealed entries in transactions of `transactionSize`, one after the other. */
+async function storeAppend(store: TypeOrmAuditStore, entries: SealedEntry[], transactionSize: number): Promise<Sample> {
+  return timed(async () => {
+    for (let i = 0; i < entries.length; i += transactionSize) await store.append(entries.slice(i, i + transactionSize));
   });
 }
 
@@ -188,6 +217,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
   const url = new URL(options.pgAdminUrl);
   url.pathname = `/${database}`;
   const client = new Client({ connectionString: url.toString() });
+  let appendStore: TypeOrmAuditStore | undefined;
   try {
     // Install the real schema, then identical tables without triggers (LIKE copies columns,
     // the primary key and indexes, not triggers).
@@ -197,8 +227,11 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
     await client.connect();
     await client.query('CREATE TABLE audit_log_raw (LIKE audit_log INCLUDING ALL)');
     await client.query('CREATE TABLE audit_log_raw_txn (LIKE audit_log INCLUDING ALL)');
+    // The store of the append-alone pass: created once, like the raw client (warm across rounds).
+    appendStore = createAuditStore({ type: 'postgres', url: url.toString() });
+    await appendStore.init();
 
-    const samples = { raw: [] as Sample[], rawTxn: [] as Sample[], writer: [] as Sample[], thread: [] as Sample[] };
+    const samples = { raw: [] as Sample[], rawTxn: [] as Sample[], writer: [] as Sample[], thread: [] as Sample[], store: [] as Sample[] };
     const ratios: number[] = [];
     const threadRatios: number[] = [];
     const sealCpu: number[] = [];
@@ -207,11 +240,13 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
       const count = round === 0 ? Math.min(options.entries, 2_000) : options.entries;
       const input = events(count);
       const raw = prebuiltRows(input, `raw-${round}`);
+      const sealed = presealed(input, `store-${round}`);
       const runs: Array<[keyof typeof samples, () => Promise<Sample>]> = [
         ['raw', () => rawInsert(client, raw, options.batchSize, 'audit_log_raw', false)],
         ['rawTxn', () => rawInsert(client, raw, options.batchSize, 'audit_log_raw_txn', true)],
         ['writer', () => writerAppend(url.toString(), input, options.batchSize, `writer-${round}`)],
         ['thread', () => writerThreadAppend(url.toString(), input, options.batchSize, `thread-${round}`)],
+        ['store', () => storeAppend(appendStore as TypeOrmAuditStore, sealed, 3 * options.batchSize)],
       ];
       if (round % 2 === 0) runs.reverse();
       const got: Partial<Record<keyof typeof samples, Sample>> = {};
@@ -229,6 +264,8 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
       return Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)} µs`;
     };
     const rawRate = rate(samples.raw);
+    const perEntry = (list: Sample[]) => median(list.map((s) => s.cpuUs / options.entries));
+    const sealAlone = median(sealCpu);
     return [
       `### Store append (PostgreSQL, ${options.entries} entries, batches of ${options.batchSize}, ${options.rounds} rounds alternated, median)`,
       '',
@@ -239,6 +276,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
           ['raw multi-row INSERT, BEGIN/INSERT/COMMIT, unprepared (the former baseline)', rate(samples.rawTxn).toFixed(0), ratio(rate(samples.rawTxn), rawRate), cpu(samples.rawTxn), mainCpu(samples.rawTxn)],
           ['sealed-audit writer (redact + seal + append-only store, pipelined)', rate(samples.writer).toFixed(0), ratio(rate(samples.writer), rawRate), cpu(samples.writer), mainCpu(samples.writer)],
           ['sealed-audit writerThread (redact here; seal + store in a worker)', rate(samples.thread).toFixed(0), ratio(rate(samples.thread), rawRate), cpu(samples.thread), mainCpu(samples.thread)],
+          [`store.append() alone (entries sealed beforehand, transactions of ${3 * options.batchSize})`, rate(samples.store).toFixed(0), ratio(rate(samples.store), rawRate), cpu(samples.store), mainCpu(samples.store)],
         ],
       ),
       '',
@@ -248,8 +286,11 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
       `redact + seal alone, no database: ${median(sealCpu).toFixed(1)} µs of Node CPU per entry ` +
         `(${(1e6 / median(sealCpu)).toFixed(0)} entries/s on a core of its own, ${ratio(1e6 / median(sealCpu), rawRate)} the raw INSERT); ` +
         'pipelined, the writer cannot beat its Node CPU per entry (the line above plus the INSERT’s own client-side cost).',
+      `writer Node CPU per entry ${perEntry(samples.writer).toFixed(1)} µs = redact + seal alone ${sealAlone.toFixed(1)} + store.append() alone ` +
+        `${perEntry(samples.store).toFixed(1)} + ${(perEntry(samples.writer) - sealAlone - perEntry(samples.store)).toFixed(1)} µs (writer bookkeeping, GC of entries alive across round trips).`,
     ].join('\n');
   } finally {
+    await appendStore?.close().catch(() => undefined);
     await client.end().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
