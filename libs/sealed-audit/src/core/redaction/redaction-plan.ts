@@ -8,6 +8,8 @@ export interface FieldRule {
   declaration?: PiiFieldDeclaration;
   /** The marker of a declared `redact` field (`[REDACTED:<kind>]`), built once. */
   marker?: string;
+  /** A declared field's report label (`<strategy>:<kind>`, `custom:<kind>` for a function, kind `pii` when none), built once. */
+  label?: string;
   /** Set when an undeclared property holds a nested DTO (or an array of them). */
   nested?: () => RedactionPlan;
 }
@@ -81,7 +83,11 @@ export function getRedactionPlan(type: Function): RedactionPlan {
     const fields = new Map<string, FieldRule>();
     for (const [key, declaration] of getPiiFieldDeclarations(type)) {
       // The `redact` marker is built once here, not per value.
-      fields.set(key, declaration.strategy === 'redact' ? { declaration, marker: declaration.kind ? `[REDACTED:${declaration.kind}]` : '[REDACTED]' } : { declaration });
+      const label = `${typeof declaration.strategy === 'function' ? 'custom' : declaration.strategy}:${declaration.kind ?? 'pii'}`;
+      fields.set(
+        key,
+        declaration.strategy === 'redact' ? { declaration, marker: declaration.kind ? `[REDACTED:${declaration.kind}]` : '[REDACTED]', label } : { declaration, label },
+      );
     }
     plan = new RedactionPlan(type, fields);
     plans.set(type, plan);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Type } from 'class-transformer';
 import { PiiField, type PiiFieldOptions } from './pii-field.decorator';
 import { getRedactionPlan } from './redaction-plan';
-import { Redactor, type RedactionReport } from './redactor';
+import { listed, Redactor, type RedactionReport, type RedactorOptions } from './redactor';
 
 /**
  * Compiled walkers (Redactor.compileShape): after a DTO's key list has been walked once, objects
@@ -45,6 +45,7 @@ const STRATEGIES: ReadonlyArray<PiiFieldOptions | undefined> = [
   { strategy: (value) => `custom:${typeof value}` },
   { strategy: () => 'call me on +44 20 7946 0958' },
 ];
+const PREFIXES = [undefined, 'request.body', 'response.body', 'request.body.items[]', '', '__proto__', 'a"b'];
 const TEXTS = ['Springfield', 'jane.doe@example.com', '+44 20 7946 0958', '4111 1111 1111 1111', '1931-07-19', 'x', '', 'lone \ud800', 'B4', 'see 203.0.113.7'];
 
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
@@ -70,14 +71,16 @@ describe('compiled walkers', () => {
         fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: 10 }),
         fc.array(value, { minLength: 2 * KEYS.length, maxLength: 2 * KEYS.length }),
         fc.boolean(),
-        (declarations, nested, keys, values, withReport) => {
+        fc.constantFrom(...PREFIXES),
+        (declarations, nested, keys, values, withReport, prefix) => {
           class Dto {}
           for (const [key, strategy] of declarations) declare(Dto, key, STRATEGIES[strategy]);
           if (nested) Type(() => NestedDto)(Dto.prototype as object, 'nested');
           const warm = fresh();
+          // With a report: under a path prefix as the writer calls it (buildEntry: 'request.body').
           const redact = (r: Redactor, object: unknown): [unknown, unknown] => {
             const report: RedactionReport | undefined = withReport ? new Map() : undefined;
-            const out = r.redact(object, Dto, report);
+            const out = r.redact(object, Dto, report, prefix);
             return [out, report && [...report]];
           };
           // The first object compiles its key list; the second (same keys, other values) takes it.
@@ -93,6 +96,39 @@ describe('compiled walkers', () => {
     );
     // Most runs went through a compiled walker (the others had a PII key such as an e-mail address).
     expect(compiledRuns).toBeGreaterThan(1500);
+  });
+
+  it('give the generic report for arrays of DTOs and DTOs nested in plain objects, under many prefixes in turn (more than a walker keeps paths for)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...STRATEGIES.keys())), { maxLength: 6 }),
+        fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: 6 }),
+        fc.array(fc.array(value, { minLength: KEYS.length, maxLength: KEYS.length }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.oneof(fc.constantFrom(...PREFIXES.filter((p): p is string => p !== undefined)), fc.string({ maxLength: 6 })), { minLength: 1, maxLength: 9 }),
+        (declarations, keys, rows, prefixes) => {
+          class Dto {}
+          for (const [key, strategy] of declarations) declare(Dto, key, STRATEGIES[strategy]);
+          Type(() => Dto)(Dto.prototype as object, 'nested'); // recursive: a walker inside itself
+          const objects = rows.map((row) => objectOf(keys.map((key, i) => [key, i === 0 && keys[0] === 'nested' ? objectOf(keys.map((k, j) => [k, row[j]] as const)) : row[i]] as const)));
+          const warm = fresh();
+          const run = (r: Redactor, input: unknown, prefix: string, type?: Function): [unknown, unknown] => {
+            const report: RedactionReport = new Map();
+            return [r.redact(input, type, report, prefix), [...report]];
+          };
+          for (let round = 0; round < 2; round += 1) {
+            for (const prefix of prefixes) {
+              expect(run(warm, objects, prefix, Dto)).toEqual(run(fresh(), objects, prefix, Dto));
+              // Plain objects around the DTOs: the generic walk's key paths, then the walkers under them.
+              const plain = { list: objects, one: objects[0], again: { list: objects } };
+              expect(run(warm, plain, prefix)).toEqual(run(fresh(), plain, prefix));
+              const typed = { ...plain };
+              expect(run(warm, typed, prefix, Dto)).toEqual(run(fresh(), typed, prefix, Dto));
+            }
+          }
+        },
+      ),
+      { numRuns: 400, seed: 20261204 },
+    );
   });
 
   it('takes the compiled path whenever a key list has only PII-free names (so the property above tests it)', () => {
@@ -163,5 +199,66 @@ describe('compiled walkers', () => {
       globalThis.Function = original;
     }
     expect(compiledShapes(r, Dto)).toBe(0);
+  });
+});
+
+describe('report labels of detector matches', () => {
+  /** The report as the rule states it: per text, its matches' distinct labels in order, joined; merged per path. */
+  function expectedReport(r: Redactor, texts: readonly string[], path: string): Array<[string, string]> {
+    const strategies = r.detectorStrategies;
+    let line: string | undefined;
+    for (const text of texts) {
+      const matches = r.detectorSet.find(text);
+      if (matches === null) continue;
+      const labels: string[] = [];
+      for (const match of matches) {
+        const label = `${strategies[match.detector] ?? 'redact'}:${match.kind}`;
+        if (!labels.includes(label)) labels.push(label);
+      }
+      const joined = labels.join(',');
+      if (line === undefined) line = joined;
+      else if (line !== joined && !line.split(',').includes(joined)) line = `${line},${joined}`;
+    }
+    return line === undefined ? [] : [[path, line]];
+  }
+
+  const FRAGMENTS = [
+    'mail jane.doe@example.com', 'call +44 20 7946 0958', 'card 4111 1111 1111 1111', 'from 203.0.113.7', 'at 2001:db8::1',
+    'ssn 612-73-4859', 'PT-12345678', 'ID-9999', 'nothing here', 'born 1931-07-19',
+  ];
+  const OPTIONS: RedactorOptions[] = [
+    {},
+    { detectors: { email: 'hash', phone: 'mask', ip: 'redact' } },
+    { detectors: { card: false }, customDetectors: [{ kind: 'patient', pattern: /\bPT-\d{8}\b/g }, { kind: 'id', pattern: /\bID-\d{4}\b/g, strategy: 'mask' }] },
+    { customDetectors: [{ kind: 'email', pattern: /\bID-\d{4}\b/g, strategy: 'hash' }] },
+  ];
+
+  it('are the distinct <strategy>:<kind> of each text in order, merged per path as the rule says, on first and later calls', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...OPTIONS.keys()),
+        fc.array(fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 5 }).map((parts) => parts.join(' ; ')), { minLength: 1, maxLength: 6 }),
+        (options, texts) => {
+          const r = new Redactor({ hmacKey: KEY, ...OPTIONS[options] });
+          const expected = expectedReport(r, texts, 'request.body.notes[]');
+          for (let round = 0; round < 3; round += 1) {
+            const report: RedactionReport = new Map();
+            r.redact({ notes: texts }, undefined, report, 'request.body');
+            expect([...report]).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 1500, seed: 20261205 },
+    );
+  });
+
+  it('listed(existing, label) is existing.split(",").includes(label)', () => {
+    const text = fc.array(fc.constantFrom('a', 'b', ',', ':'), { maxLength: 8 }).map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(text, text, (existing, label) => {
+        expect(listed(existing, label)).toBe(existing.split(',').includes(label));
+      }),
+      { numRuns: 20_000, seed: 20261206 },
+    );
   });
 });

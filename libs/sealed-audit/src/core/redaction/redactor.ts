@@ -108,8 +108,43 @@ interface PlanState {
  */
 interface CompiledShape {
   keys: readonly string[];
+  /** Without a report. */
   walk: (object: Record<string, unknown>, depth: number, state: WalkState) => JsonObject;
+  /** With a report: sets `state.at` to each key's path (precomputed per parent path, see {@link ShapePaths}). */
+  walkReport: (object: Record<string, unknown>, depth: number, state: WalkState) => JsonObject;
 }
+
+/**
+ * A compiled walker's key paths (`<parent>.<key>`, index-aligned with its steps) for the last few
+ * parent paths it ran under (a DTO is usually reported under one or two: `request.body`,
+ * `response.body`, `request.body.items[]`): built once, so a report line's path is a string whose
+ * hash is already known, not one joined per note.
+ */
+class ShapePaths {
+  private readonly parents: string[] = [];
+  private readonly paths: string[][] = [];
+
+  constructor(private readonly segments: readonly string[]) {}
+
+  of(parent: string): readonly string[] {
+    const parents = this.parents;
+    for (let i = 0; i < parents.length; i += 1) if (parents[i] === parent) return this.paths[i] as string[];
+    const paths = this.segments.map((segment) => parent + segment);
+    if (parents.length >= MAX_SHAPE_PARENTS) {
+      parents.pop();
+      this.paths.pop();
+    }
+    parents.unshift(parent);
+    this.paths.unshift(paths);
+    return paths;
+  }
+}
+
+/** Parent paths a compiled walker keeps key paths for. */
+const MAX_SHAPE_PARENTS = 4;
+
+/** One key's step in a compiled walker (see Redactor.stepOf). */
+type Step = (value: unknown, depth: number, state: WalkState) => JsonValue | undefined;
 
 /** Key lists compiled per plan: a DTO arrives in one or a few key orders; a hostile client cannot make more. */
 const MAX_SHAPES = 4;
@@ -120,6 +155,11 @@ const MAX_SHAPE_KEYS = 64;
 interface KeyFacts {
   /** The key as stored (scrubbed of PII). */
   out: string;
+  /** Its path segment in a report: `.<out>`. */
+  segment: string;
+  /** The last parent path this key was reported under, and `<parent><segment>` (see keyPath). */
+  parent: string | undefined;
+  path: string;
   sensitive: boolean;
   birth: boolean;
 }
@@ -133,8 +173,8 @@ interface WalkState {
   ancestors: object[];
   nodes: number;
   report: RedactionReport | undefined;
-  /** Path segments (`request.body`, `.email`, `[]`), kept only when a report is wanted. */
-  path: string[];
+  /** Path of the current value (`request.body.items[].email`), kept only when a report is wanted. */
+  at: string;
 }
 
 /**
@@ -177,6 +217,16 @@ export class Redactor {
   private readonly planStates = new WeakMap<RedactionPlan, PlanState>();
   /** Whether {@link quickVerdict} may stand in for the detectors (built-in detectors only). */
   private readonly quickCheck: boolean;
+  /** Per detector of {@link detectorSet}: its kind when set up, and its report label `<strategy>:<kind>`. */
+  private readonly detectorKinds: readonly string[];
+  /** Per detector, the index of its report label in {@link labelTable} (detectors may share one: both `ip`). */
+  private readonly detectorLabelIds: readonly number[];
+  private readonly labelTable: readonly string[];
+  /** Joined labels of several matches, by the code of their label ids (see noteMatches). */
+  private readonly joinedLabels = new Map<number, string>();
+  /** The last array's parent path and its items' path (see itemsPath). */
+  private lastItemsParent = '';
+  private lastItemsPath = '[]';
   private readonly replaceMatch = (match: PiiMatch, value: string): string => this.replacement(this.detectorStrategies[match.detector] ?? 'redact', match.kind, value);
 
   constructor(options: RedactorOptions = {}) {
@@ -197,6 +247,10 @@ export class Redactor {
     this.detectorSet = new DetectorSet(detectors);
     this.quickCheck = this.detectorSet.builtInOnly;
     this.detectorStrategies = strategies;
+    this.detectorKinds = detectors.map((detector) => detector.kind);
+    const labels = detectors.map((detector, d) => `${strategies[d] ?? 'redact'}:${detector.kind}`);
+    this.labelTable = [...new Set(labels)];
+    this.detectorLabelIds = labels.map((label) => this.labelTable.indexOf(label));
     this.ipStrategy = settingOf(options.detectors, 'ip');
     this.birthDateStrategy = settingOf(options.detectors, 'date-of-birth');
     this.maxDepth = positive(options.maxDepth, 8, 'maxDepth');
@@ -214,7 +268,7 @@ export class Redactor {
    */
   redact(value: unknown, type?: Function, report?: RedactionReport, path = '$'): JsonValue {
     const plan = type ? getRedactionPlan(type) : undefined;
-    const state: WalkState = { ancestors: [], nodes: 0, report, path: report ? [path] : [] };
+    const state: WalkState = { ancestors: [], nodes: 0, report, at: report ? path : '' };
     return this.walk(value, plan, 0, state);
   }
 
@@ -226,7 +280,7 @@ export class Redactor {
 
   /** Scrubs detected PII out of free text (error messages, user agents), then cuts it to `maxStringLength`. */
   redactText(text: string, report?: RedactionReport, path?: string): string {
-    if (report && path !== undefined) return this.text(text, { ancestors: [], nodes: 0, report, path: [path] });
+    if (report && path !== undefined) return this.text(text, { ancestors: [], nodes: 0, report, at: path });
     return this.text(text, undefined);
   }
 
@@ -289,10 +343,12 @@ export class Redactor {
         return null;
     }
     if (value === null) return null;
+    const at = state.at;
     try {
       return this.walkReference(value as object, plan, depth, state);
     } catch {
       // A getter, a proxy trap or a toJSON threw: the value cannot be read, so it is summarized (never thrown).
+      state.at = at; // the report's path is this value's again
       return '[Unreadable]';
     }
   }
@@ -332,9 +388,14 @@ export class Redactor {
   private walkArray(items: unknown[], plan: RedactionPlan | undefined, depth: number, state: WalkState): JsonValue[] {
     const limit = Math.min(items.length, this.maxArrayLength);
     const result: JsonValue[] = new Array<JsonValue>(limit);
-    if (state.report) state.path.push('[]');
-    for (let i = 0; i < limit; i += 1) result[i] = this.walk(items[i], plan, depth + 1, state);
-    if (state.report) state.path.pop();
+    if (state.report) {
+      const parent = state.at;
+      state.at = this.itemsPath(parent);
+      for (let i = 0; i < limit; i += 1) result[i] = this.walk(items[i], plan, depth + 1, state);
+      state.at = parent;
+    } else {
+      for (let i = 0; i < limit; i += 1) result[i] = this.walk(items[i], plan, depth + 1, state);
+    }
     if (items.length > limit) result.push(`[Truncated:${items.length - limit} more items]`);
     return result;
   }
@@ -350,7 +411,7 @@ export class Redactor {
       const shapes = planState.shapes;
       for (let s = 0; s < shapes.length; s += 1) {
         const shape = shapes[s] as CompiledShape;
-        if (sameKeys(shape.keys, keys)) return shape.walk(object, depth, state);
+        if (sameKeys(shape.keys, keys)) return state.report ? shape.walkReport(object, depth, state) : shape.walk(object, depth, state);
       }
     }
     const result: JsonObject = {};
@@ -393,7 +454,13 @@ export class Redactor {
         facts = this.keyFacts(key, state);
         rule = undefined;
       }
-      const out = this.keyValue(facts, rule, key, value, depth, state);
+      let out: JsonValue | undefined;
+      if (state.report) {
+        const parent = state.at;
+        state.at = keyPath(facts, parent);
+        out = this.keyValue(facts, rule, key, value, depth, state);
+        state.at = parent;
+      } else out = this.keyValue(facts, rule, key, value, depth, state);
       // UNSAFE_KEYS are skipped above and a scrubbed key is a marker or text: plain assignment is safe.
       if (out !== undefined && facts.out !== '__proto__') result[facts.out] = out;
     }
@@ -405,10 +472,10 @@ export class Redactor {
   /**
    * The value stored for one key (`undefined`: left out): a declared field's strategy, a sensitive
    * name's marker, a birth date by key context, or the walk into the value. Notes the change in the
-   * report. Shared by the generic walk and the compiled walkers.
+   * report (under `state.at`, which the caller has set to this key's path). Shared by the generic
+   * walk and the compiled walkers.
    */
   private keyValue(facts: KeyFacts, rule: FieldRule | undefined, key: string, value: unknown, depth: number, state: WalkState): JsonValue | undefined {
-    if (state.report) state.path.push(`.${facts.out}`);
     let out: JsonValue | undefined;
     if (rule?.declaration) {
       const { strategy, kind } = rule.declaration;
@@ -419,7 +486,7 @@ export class Redactor {
       else if (Array.isArray(value)) {
         out = value.slice(0, this.maxArrayLength).map((item) => (item === null ? null : (this.applyStrategy(strategy, item, kind, key) ?? null)));
       } else out = rule.marker ?? this.applyStrategy(strategy, value, kind, key); // `redact`: its marker, built once
-      if (value !== null && state.report) this.note(state, `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`);
+      if (value !== null && state.report) this.note(state, rule.label ?? ruleLabel(strategy, kind));
     } else if (facts.sensitive) {
       out = value === null ? null : redactedMarker();
       if (value !== null && state.report) this.note(state, 'redact:sensitive-key');
@@ -429,7 +496,6 @@ export class Redactor {
     } else {
       out = this.walk(value, rule?.nested?.(), depth + 1, state);
     }
-    if (state.report) state.path.pop();
     return out;
   }
 
@@ -438,22 +504,68 @@ export class Redactor {
    * taken first (without a report: a `redact` marker, a masked or hashed text, an omitted field, a
    * value walked into). Each shortcut is what keyValue returns in that case.
    */
-  private stepOf(facts: KeyFacts, rule: FieldRule | undefined, key: string): (value: unknown, depth: number, state: WalkState) => JsonValue | undefined {
-    const general = (value: unknown, depth: number, state: WalkState): JsonValue | undefined => this.keyValue(facts, rule, key, value, depth, state);
+  private stepOf(facts: KeyFacts, rule: FieldRule | undefined, key: string): Step {
+    const general: Step = (value, depth, state) => this.keyValue(facts, rule, key, value, depth, state);
     const declaration = rule?.declaration;
     if (declaration !== undefined) {
       const { strategy, kind } = declaration;
       const marker = rule?.marker;
-      if (strategy === 'omit') return (value, depth, state) => (state.report ? general(value, depth, state) : undefined);
-      if (marker !== undefined) return (value, depth, state) => (state.report || value === null || Array.isArray(value) ? general(value, depth, state) : marker);
-      if (strategy === 'mask') return (value, depth, state) => (typeof value === 'string' && !state.report ? wellFormed(mask(value, kind)) : general(value, depth, state));
-      if (strategy === 'hash') return (value, depth, state) => (typeof value === 'string' && !state.report ? this.pseudonym(value) : general(value, depth, state));
+      if (strategy === 'omit') return () => undefined;
+      if (marker !== undefined) return (value, depth, state) => (value === null || Array.isArray(value) ? general(value, depth, state) : marker);
+      if (strategy === 'mask') return (value, depth, state) => (typeof value === 'string' ? wellFormed(mask(value, kind)) : general(value, depth, state));
+      if (strategy === 'hash') return (value, depth, state) => (typeof value === 'string' ? this.pseudonym(value) : general(value, depth, state));
       return general;
     }
     if (facts.sensitive || facts.birth) return general;
     const nested = rule?.nested;
-    if (nested !== undefined) return (value, depth, state) => (state.report ? general(value, depth, state) : this.walk(value, nested(), depth + 1, state));
-    return (value, depth, state) => (state.report ? general(value, depth, state) : this.walk(value, undefined, depth + 1, state));
+    if (nested !== undefined) return (value, depth, state) => this.walk(value, nested(), depth + 1, state);
+    return (value, depth, state) => this.walk(value, undefined, depth + 1, state);
+  }
+
+  /**
+   * {@link stepOf} with a report (`state.report` set, `state.at` this key's path): the same
+   * shortcuts, each noting the rule's label (built once) as keyValue does.
+   */
+  private reportStepOf(facts: KeyFacts, rule: FieldRule | undefined, key: string): Step {
+    const general: Step = (value, depth, state) => this.keyValue(facts, rule, key, value, depth, state);
+    const declaration = rule?.declaration;
+    if (declaration !== undefined) {
+      const { strategy, kind } = declaration;
+      const marker = rule?.marker;
+      const label = rule?.label ?? ruleLabel(strategy, kind);
+      if (strategy === 'omit') {
+        return (value, _depth, state) => {
+          if (value !== null) this.note(state, label);
+          return undefined;
+        };
+      }
+      if (marker !== undefined) {
+        return (value, depth, state) => {
+          if (value === null || Array.isArray(value)) return general(value, depth, state);
+          this.note(state, label);
+          return marker;
+        };
+      }
+      if (strategy === 'mask') {
+        return (value, depth, state) => {
+          if (typeof value !== 'string') return general(value, depth, state);
+          this.note(state, label);
+          return wellFormed(mask(value, kind));
+        };
+      }
+      if (strategy === 'hash') {
+        return (value, depth, state) => {
+          if (typeof value !== 'string') return general(value, depth, state);
+          this.note(state, label);
+          return this.pseudonym(value);
+        };
+      }
+      return general;
+    }
+    if (facts.sensitive || facts.birth) return general;
+    const nested = rule?.nested;
+    if (nested !== undefined) return (value, depth, state) => this.walk(value, nested(), depth + 1, state);
+    return (value, depth, state) => this.walk(value, undefined, depth + 1, state);
   }
 
   /**
@@ -466,8 +578,11 @@ export class Redactor {
    * (`--disallow-code-generation-from-strings`), the generic walk stays.
    */
   private compileShape(planState: PlanState, keys: readonly string[]): void {
-    const steps: Array<(value: unknown, depth: number, state: WalkState) => JsonValue | undefined> = [];
+    const steps: Step[] = [];
+    const reportSteps: Step[] = [];
+    const segments: string[] = [];
     const lines: string[] = [];
+    const reportLines: string[] = [];
     for (let k = 0; k < keys.length; k += 1) {
       const key = keys[k] as string;
       if (UNSAFE_KEYS.has(key)) continue;
@@ -475,24 +590,39 @@ export class Redactor {
       if (entry === undefined || entry.facts.out !== key) return;
       const { facts, rule } = entry;
       const literal = JSON.stringify(key);
-      lines.push(
-        `try { v = o[${literal}]; } catch { v = '[Unreadable]'; }`,
-        `if (v !== undefined && typeof v !== 'function' && typeof v !== 'symbol') { v = s${steps.length}(v, depth, state); if (v !== undefined) out[${literal}] = v; }`,
-      );
+      const i = steps.length;
+      const read = `try { v = o[${literal}]; } catch { v = '[Unreadable]'; }`;
+      const valued = `v !== undefined && typeof v !== 'function' && typeof v !== 'symbol'`;
+      lines.push(read, `if (${valued}) { v = s${i}(v, depth, state); if (v !== undefined) out[${literal}] = v; }`);
+      reportLines.push(read, `if (${valued}) { state.at = p[${i}]; v = r${i}(v, depth, state); if (v !== undefined) out[${literal}] = v; }`);
       steps.push(this.stepOf(facts, rule, key));
+      reportSteps.push(this.reportStepOf(facts, rule, key));
+      segments.push(facts.segment);
     }
     let walk: CompiledShape['walk'];
+    let walkReport: CompiledShape['walkReport'];
     try {
-      const names = steps.map((_, i) => `s${i}`);
-      const factory = new Function(...names, `'use strict';\nreturn function compiledWalk(o, depth, state) {\nconst out = {};\nlet v;\n${lines.join('\n')}\nreturn out;\n};`) as (
-        ...steps: unknown[]
-      ) => CompiledShape['walk'];
-      walk = factory(...steps);
+      const names = [...steps.map((_, i) => `s${i}`), ...reportSteps.map((_, i) => `r${i}`), 'paths'];
+      const factory = new Function(
+        ...names,
+        `'use strict';\nreturn [function compiledWalk(o, depth, state) {\nconst out = {};\nlet v;\n${lines.join('\n')}\nreturn out;\n}, ` +
+          `function compiledWalkReport(o, depth, state) {\nconst out = {};\nlet v;\nconst parent = state.at;\nconst p = paths.of(parent);\n${reportLines.join('\n')}\nstate.at = parent;\nreturn out;\n}];`,
+      ) as (...args: unknown[]) => [CompiledShape['walk'], CompiledShape['walkReport']];
+      [walk, walkReport] = factory(...steps, ...reportSteps, new ShapePaths(segments));
     } catch {
       planState.compile = false; // not retried
       return;
     }
-    planState.shapes.push({ keys: keys.slice(), walk });
+    planState.shapes.push({ keys: keys.slice(), walk, walkReport });
+  }
+
+  /** The path of an array's items (`<parent>[]`): the last one is kept, so a walker's precomputed paths stay the same strings. */
+  private itemsPath(parent: string): string {
+    if (parent !== this.lastItemsParent) {
+      this.lastItemsParent = parent;
+      this.lastItemsPath = `${parent}[]`;
+    }
+    return this.lastItemsPath;
   }
 
   /**
@@ -503,7 +633,7 @@ export class Redactor {
     const known = this.keyMemo.get(key);
     if (known !== undefined) return known;
     const out = this.text(key, state);
-    const facts: KeyFacts = { out, sensitive: this.isSensitiveKey(key), birth: this.isBirthKey(key) };
+    const facts: KeyFacts = { out, segment: `.${out}`, parent: undefined, path: '', sensitive: this.isSensitiveKey(key), birth: this.isBirthKey(key) };
     if (out === key && key.length <= 128 && this.keyMemo.size < 10_000) this.keyMemo.set(key, facts);
     return facts;
   }
@@ -542,23 +672,61 @@ export class Redactor {
   }
 
   private noteMatches(state: WalkState, matches: readonly PiiMatch[]): void {
+    if (matches.length === 0) {
+      this.note(state, '');
+      return;
+    }
+    const ids = this.detectorLabelIds;
+    const kinds = this.detectorKinds;
+    // The distinct labels in order of first appearance, as one number (base: labels + 1).
+    let code = 0;
+    let seen = 0;
+    let last = -1;
+    for (let m = 0; m < matches.length; m += 1) {
+      const match = matches[m] as PiiMatch;
+      const id = ids[match.detector];
+      if (id === undefined || id >= 30 || kinds[match.detector] !== match.kind) {
+        this.note(state, this.joinLabels(matches));
+        return;
+      }
+      if ((seen & (1 << id)) === 0) {
+        seen |= 1 << id;
+        code = code * (this.labelTable.length + 1) + id + 1;
+        last = id;
+      }
+    }
+    if (code === last + 1) {
+      this.note(state, this.labelTable[last] as string); // one label
+      return;
+    }
+    const memo = code <= Number.MAX_SAFE_INTEGER;
+    let label = memo ? this.joinedLabels.get(code) : undefined;
+    if (label === undefined) {
+      label = this.joinLabels(matches);
+      if (memo && this.joinedLabels.size < 256) this.joinedLabels.set(code, label);
+    }
+    this.note(state, label);
+  }
+
+  /** The distinct `<strategy>:<kind>` labels of some matches, in order of first appearance, joined with `,`. */
+  private joinLabels(matches: readonly PiiMatch[]): string {
     const labels: string[] = [];
     for (const match of matches) {
       const label = `${this.detectorStrategies[match.detector] ?? 'redact'}:${match.kind}`;
       if (!labels.includes(label)) labels.push(label);
     }
-    this.note(state, labels.join(','));
+    return labels.join(',');
   }
 
   private note(state: WalkState, label: string): void {
     const report = state.report;
     if (!report) return;
-    const path = state.path.join('');
+    const path = state.at;
     const existing = report.get(path);
     if (existing === undefined) {
       if (report.size < MAX_REPORT_LINES) report.set(path, label);
       else report.set('[Truncated]', 'more redactions than the summary keeps');
-    } else if (existing !== label && !existing.split(',').includes(label)) {
+    } else if (existing !== label && !listed(existing, label)) {
       report.set(path, `${existing},${label}`);
     }
   }
@@ -661,6 +829,34 @@ interface WellFormedString {
 function wellFormed(text: string): string {
   const s = text as unknown as WellFormedString;
   return s.isWellFormed() ? text : s.toWellFormed();
+}
+
+/** Report label of a declared field: `<strategy>:<kind>` (`custom` for a function, `pii` without a kind). */
+function ruleLabel(strategy: PiiStrategy, kind: string | undefined): string {
+  return `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`;
+}
+
+/**
+ * @internal `existing.split(',').includes(label)` without the split: `label` is one of the
+ * comma-separated labels of `existing` (a label holding a comma is never one of them).
+ */
+export function listed(existing: string, label: string): boolean {
+  if (label.includes(',')) return false;
+  const n = label.length;
+  if (n === 0) return existing.split(',').includes('');
+  for (let at = existing.indexOf(label); at !== -1; at = existing.indexOf(label, at + 1)) {
+    if ((at === 0 || existing.charCodeAt(at - 1) === 44) && (at + n === existing.length || existing.charCodeAt(at + n) === 44)) return true;
+  }
+  return false;
+}
+
+/** `<parent><segment>` of a key: the last one is kept per key, so a path is one string across calls (its hash computed once). */
+function keyPath(facts: KeyFacts, parent: string): string {
+  if (facts.parent !== parent) {
+    facts.parent = parent;
+    facts.path = parent + facts.segment;
+  }
+  return facts.path;
 }
 
 /** Two key lists, same keys in the same order. */
