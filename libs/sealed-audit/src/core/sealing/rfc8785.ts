@@ -42,8 +42,8 @@ const MAX_FAST_DEPTH = 64;
  * Only for what provably serializes alike: plain objects (prototype `Object.prototype` or null)
  * and plain arrays, nested at most {@link MAX_FAST_DEPTH}, holding strings, finite numbers,
  * booleans, null, and undefined or symbol members (skipped) and items (null). Anything else
- * returns {@link UNSUPPORTED}: a `toJSON` anywhere, a key starting with a digit (an array index
- * would be enumerated first whatever the insertion order), `__proto__` (an assignment would set
+ * returns {@link UNSUPPORTED}: a `toJSON` anywhere, an array-index key (enumerated first whatever
+ * the insertion order), `__proto__` (an assignment would set
  * the prototype), a hole (the package skips it), a function, a bigint, NaN or an infinity (the
  * general path throws the package's error). Every member is read once, as the package reads it.
  */
@@ -71,7 +71,7 @@ function sortedCopy(value: object, depth: number): unknown {
   for (let index = 0; index < keys.length; index += 1) {
     const key = keys[index] as string;
     const first = key.charCodeAt(0);
-    if ((first >= 0x30 && first <= 0x39) || key === '__proto__') return UNSUPPORTED;
+    if ((first >= 0x30 && first <= 0x39 && isArrayIndex(key)) || key === '__proto__') return UNSUPPORTED;
   }
   sortKeys(keys);
   const copy: Record<string, unknown> = {};
@@ -101,6 +101,20 @@ function plainMember(member: unknown, depth: number): unknown {
     default:
       return UNSUPPORTED;
   }
+}
+
+/**
+ * An array index ("0" to "4294967294" without leading zeros): a key that objects enumerate before
+ * all others, in numeric order, whatever the order it was added in. Other keys starting with a
+ * digit ("2fa", "01") keep their insertion order.
+ */
+function isArrayIndex(key: string): boolean {
+  if (key.length > 10 || (key.length > 1 && key.charCodeAt(0) === 0x30)) return false;
+  for (let index = 0; index < key.length; index += 1) {
+    const c = key.charCodeAt(index);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return Number(key) < 4294967295;
 }
 
 /**
