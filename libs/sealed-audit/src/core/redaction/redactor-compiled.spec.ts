@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Type } from 'class-transformer';
 import { PiiField, type PiiFieldOptions } from './pii-field.decorator';
 import { getRedactionPlan } from './redaction-plan';
-import { listed, Redactor, type RedactionReport, type RedactorOptions } from './redactor';
+import { listed, mergeLabels, Redactor, type RedactionReport, type RedactorOptions } from './redactor';
 
 /**
  * Compiled walkers (Redactor.compileShape): after a DTO's key list has been walked once, objects
@@ -203,7 +203,7 @@ describe('compiled walkers', () => {
 });
 
 describe('report labels of detector matches', () => {
-  /** The report as the rule states it: per text, its matches' distinct labels in order, joined; merged per path. */
+  /** The report as the rule states it: per text, its matches' distinct labels in order; per path, each label once, in order of first appearance. */
   function expectedReport(r: Redactor, texts: readonly string[], path: string): Array<[string, string]> {
     const strategies = r.detectorStrategies;
     let line: string | undefined;
@@ -215,9 +215,14 @@ describe('report labels of detector matches', () => {
         const label = `${strategies[match.detector] ?? 'redact'}:${match.kind}`;
         if (!labels.includes(label)) labels.push(label);
       }
-      const joined = labels.join(',');
-      if (line === undefined) line = joined;
-      else if (line !== joined && !line.split(',').includes(joined)) line = `${line},${joined}`;
+      if (line === undefined) {
+        line = labels.join(',');
+        continue;
+      }
+      // Each label once per path: a text holding a kind the path lists already adds only the others.
+      const listedLabels = line.split(',');
+      for (const label of labels) if (!listedLabels.includes(label)) listedLabels.push(label);
+      line = listedLabels.join(',');
     }
     return line === undefined ? [] : [[path, line]];
   }
@@ -260,5 +265,25 @@ describe('report labels of detector matches', () => {
       }),
       { numRuns: 20_000, seed: 20261206 },
     );
+  });
+
+  it('mergeLabels appends each label of a joined label once: the labels of existing, then the new ones in order', () => {
+    const label = fc.constantFrom('redact:card', 'redact:email', 'mask:phone', 'hash:email');
+    const joined = fc.uniqueArray(label, { minLength: 1, maxLength: 4 }).map((labels) => labels.join(','));
+    fc.assert(
+      fc.property(joined, joined, (existing, added) => {
+        const expected = existing.split(',');
+        for (const one of added.split(',')) if (!expected.includes(one)) expected.push(one);
+        expect(mergeLabels(existing, added)).toBe(expected.join(','));
+      }),
+      { numRuns: 5_000, seed: 20261207 },
+    );
+  });
+
+  it('a path whose values hold several kinds lists each kind once (card, then e-mail and card)', () => {
+    const report: RedactionReport = new Map();
+    const redacted = fresh().redact({ notes: ['card 4111 1111 1111 1111', 'mail bob@example.org, card 4111 1111 1111 1111'] }, undefined, report, 'request.body');
+    expect(JSON.stringify(redacted)).not.toMatch(/4111|bob@/);
+    expect(report.get('request.body.notes[]')).toBe('redact:card,redact:email');
   });
 });

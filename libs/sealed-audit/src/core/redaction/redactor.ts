@@ -726,8 +726,9 @@ export class Redactor {
     if (existing === undefined) {
       if (report.size < MAX_REPORT_LINES) report.set(path, label);
       else report.set('[Truncated]', 'more redactions than the summary keeps');
-    } else if (existing !== label && !listed(existing, label)) {
-      report.set(path, `${existing},${label}`);
+    } else if (existing !== label) {
+      const merged = mergeLabels(existing, label);
+      if (merged !== existing) report.set(path, merged);
     }
   }
 }
@@ -834,6 +835,17 @@ function wellFormed(text: string): string {
 /** Report label of a declared field: `<strategy>:<kind>` (`custom` for a function, `pii` without a kind). */
 function ruleLabel(strategy: PiiStrategy, kind: string | undefined): string {
   return `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`;
+}
+
+/**
+ * @internal `existing` with each label of `label` (one, or several joined with `,`) that it does
+ * not list yet appended: `redact:card` + `redact:email,redact:card` → `redact:card,redact:email`.
+ */
+export function mergeLabels(existing: string, label: string): string {
+  if (!label.includes(',')) return listed(existing, label) ? existing : `${existing},${label}`;
+  let merged = existing;
+  for (const one of label.split(',')) if (!listed(merged, one)) merged = `${merged},${one}`;
+  return merged;
 }
 
 /**
