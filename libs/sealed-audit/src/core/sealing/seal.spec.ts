@@ -295,4 +295,22 @@ describe('computeEntryHash (one-shot over a reused buffer) and computeStoredEntr
       { numRuns: 3000, seed: 20261126 },
     );
   });
+
+  it('sealEntry hashes what computeEntryHash hashes, for any header and payload text it is given', () => {
+    const text = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('', '"', '\\', '\u0000', 'é', '😀', '\ud800', 'patient.read'));
+    const nullable = fc.option(text, { nil: null });
+    const payload = fc.jsonValue().map((value) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : { value }));
+    const head = fc.option(
+      fc.record({ chainId: fc.constant('c'), seq: fc.nat({ max: 2 ** 40 }), hash: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')) }),
+      { nil: null },
+    );
+    fc.assert(
+      fc.property(head, text, nullable, nullable, text, text, payload, nullable, nullable, nullable, text, (start, action, actorId, actorType, chainId, outcome, p, requestId, resource, subjectId, ts) => {
+        const entry = { v: 1 as const, chainId, ts, action, outcome: outcome as AuditEntry['outcome'], actorId, actorType, resource, subjectId, requestId, payload: p as AuditEntry['payload'] };
+        const { sealed } = sealEntry(entry, start);
+        expect(sealed.hash).toBe(computeEntryHash(hashedForm(sealed), start ? start.hash : GENESIS_HASH));
+      }),
+      { numRuns: 2000, seed: 20261126 },
+    );
+  });
 });

@@ -389,7 +389,25 @@ export function sealEntry(
   };
   const payload = Object.getOwnPropertyDescriptor(entry, 'payload');
   if (payload) Object.defineProperty(sealed, 'payload', payload);
-  sealed.hash = computeEntryHash(sealed, prevHash, payloadText);
+  // The message is encoded straight into the hash buffer: no canonical entry string is built and
+  // flattened first. Fields that are not plain take the general path, as computeEntryHash would.
+  sealed.hash = hasPlainHeader(sealed)
+    ? hashStoredEntry(
+        prevHash,
+        sealed.action,
+        sealed.actorId,
+        sealed.actorType,
+        sealed.chainId,
+        sealed.outcome,
+        payloadText,
+        sealed.requestId,
+        sealed.resource,
+        seq,
+        sealed.subjectId,
+        sealed.ts,
+        sealed.v,
+      )
+    : computeEntryHash(sealed, prevHash, payloadText);
   Object.defineProperty(sealed, PAYLOAD_TEXT, { value: payloadText, enumerable: false });
   return { sealed, head: { chainId: entry.chainId, seq, hash: sealed.hash } };
 }
