@@ -19,6 +19,31 @@ function compiledShapes(redactor: Redactor, type: Function): number {
   return states.get(getRedactionPlan(type))?.shapes.length ?? 0;
 }
 
+/** How many key lists a redactor has compiled for plain objects (no DTO). */
+function plainShapes(redactor: Redactor): number {
+  return (redactor as unknown as { plainState: { shapes: unknown[] } }).plainState.shapes.length;
+}
+
+/**
+ * `run` on a new Redactor that cannot compile anything (code generation from strings fails, as
+ * under `--disallow-code-generation-from-strings`): the generic walk only, the reference of the
+ * compiled walkers (a new redactor alone would compile a key list met twice within one call).
+ */
+function generic<T>(run: (r: Redactor) => T): T {
+  const original = globalThis.Function;
+  globalThis.Function = function NoCodeGeneration() {
+    throw new EvalError('Code generation from strings disallowed for this context');
+  } as unknown as FunctionConstructor;
+  try {
+    const r = fresh();
+    const result = run(r);
+    expect(plainShapes(r)).toBe(0);
+    return result;
+  } finally {
+    globalThis.Function = original;
+  }
+}
+
 function declare(type: Function, key: string, options?: PiiFieldOptions): void {
   PiiField(options)(type.prototype as object, key);
 }
@@ -199,6 +224,82 @@ describe('compiled walkers', () => {
       globalThis.Function = original;
     }
     expect(compiledShapes(r, Dto)).toBe(0);
+  });
+});
+
+describe('compiled walkers of plain objects (no DTO)', () => {
+  /** Plain objects of a few key lists (from KEYS, so with PII and unsafe names too), repeated and nested. */
+  const plainTree: fc.Arbitrary<unknown> = fc
+    .tuple(
+      fc.array(fc.uniqueArray(fc.constantFrom(...KEYS), { maxLength: 6 }), { minLength: 1, maxLength: 10 }),
+      fc.array(fc.tuple(fc.nat(), fc.array(value, { minLength: 6, maxLength: 6 }), fc.nat(), fc.boolean()), { minLength: 1, maxLength: 14 }),
+    )
+    .map(([lists, rows]) => {
+      const made: unknown[] = [];
+      for (const [list, values, child, asArray] of rows) {
+        const keys = lists[list % lists.length] as string[];
+        // Now and then a value is an object made before (same key lists nest in each other, or sit in arrays).
+        const entries = keys.map((key, i) => [key, made.length > 0 && i === 0 ? (asArray ? [made[child % made.length], made[(child + 1) % made.length]] : made[child % made.length]) : values[i]] as const);
+        made.push(objectOf(entries));
+      }
+      return { rows: made, last: made[made.length - 1] };
+    });
+
+  it('give what the generic walk gives (values and report), under any prefix, on first and later calls', () => {
+    let compiled = 0;
+    fc.assert(
+      fc.property(fc.array(plainTree, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.constantFrom(...PREFIXES), (trees, withReport, prefix) => {
+        const redact = (r: Redactor, input: unknown): [unknown, unknown] => {
+          const report: RedactionReport | undefined = withReport ? new Map() : undefined;
+          return [r.redact(input, undefined, report, prefix), report && [...report]];
+        };
+        const warm = fresh();
+        for (let round = 0; round < 2; round += 1) {
+          for (const tree of trees) expect(redact(warm, tree)).toEqual(generic((r) => redact(r, tree)));
+        }
+        compiled += plainShapes(warm);
+      }),
+      { numRuns: 1500, seed: 20261208 },
+    );
+    expect(compiled).toBeGreaterThan(3000);
+  });
+
+  it('compiles at most 8 key lists per redactor; the others take the generic walk, with the same result', () => {
+    const r = fresh();
+    const lists = Array.from({ length: 12 }, (_, i) => Array.from({ length: (i % 4) + 1 }, (_, k) => `k${i}_${k}`));
+    for (let round = 0; round < 3; round += 1) {
+      for (const keys of lists) {
+        const object = objectOf(keys.map((key, k) => [key, k === 0 ? 'mail jane.doe@example.com' : `${key}-value`] as const));
+        const report: RedactionReport = new Map();
+        expect([r.redact(object, undefined, report, 'request.body'), [...report]]).toEqual(
+          generic((g) => {
+            const expected: RedactionReport = new Map();
+            return [g.redact(object, undefined, expected, 'request.body'), [...expected]];
+          }),
+        );
+      }
+    }
+    expect(plainShapes(r)).toBe(8);
+  });
+
+  it('never compiles a key list with a PII key, and keeps sensitive and birth-date keys as the generic walk does', () => {
+    const r = fresh();
+    const withPii = objectOf([['jane@example.com', 1], ['city', 'x']]);
+    r.redact(withPii);
+    r.redact(withPii);
+    expect(plainShapes(r)).toBe(0);
+    const object = { password: 'hunter2', born: '1931-07-19', note: 'call +44 20 7946 0958', nested: { token: 'abc', dob: '19.07.1931' } };
+    for (let round = 0; round < 3; round += 1) {
+      const report: RedactionReport = new Map();
+      expect([r.redact(object, undefined, report, 'request.body'), [...report]]).toEqual(
+        generic((g) => {
+          const expected: RedactionReport = new Map();
+          return [g.redact(object, undefined, expected, 'request.body'), [...expected]];
+        }),
+      );
+    }
+    expect(plainShapes(r)).toBe(2);
+    expect(JSON.stringify(r.redact(object))).not.toMatch(/hunter2|1931|7946|abc/);
   });
 });
 

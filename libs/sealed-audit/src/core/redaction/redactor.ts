@@ -148,6 +148,8 @@ type Step = (value: unknown, depth: number, state: WalkState) => JsonValue | und
 
 /** Key lists compiled per plan: a DTO arrives in one or a few key orders; a hostile client cannot make more. */
 const MAX_SHAPES = 4;
+/** Key lists compiled for plain objects (per redactor: the first ones seen; the rest take the generic walk). */
+const MAX_PLAIN_SHAPES = 8;
 /** Most keys of a compiled key list (larger objects take the generic walk). */
 const MAX_SHAPE_KEYS = 64;
 
@@ -215,6 +217,12 @@ export class Redactor {
   private readonly keyMemo = new Map<string, KeyFacts>();
   /** Per DTO plan, what this redactor knows of each key (facts and rule together) and its compiled shapes. */
   private readonly planStates = new WeakMap<RedactionPlan, PlanState>();
+  /**
+   * The same for plain objects (no DTO plan): each key's facts (rule always undefined) and walkers
+   * compiled for the first {@link MAX_PLAIN_SHAPES} key lists seen (a body's nested objects: items,
+   * comments, addresses usually come in one key order).
+   */
+  private readonly plainState: PlanState = { entries: new Map(), shapes: [], compile: true };
   /** Whether {@link quickVerdict} may stand in for the detectors (built-in detectors only). */
   private readonly quickCheck: boolean;
   /** Per detector of {@link detectorSet}: its kind when set up, and its report label `<strategy>:<kind>`. */
@@ -404,21 +412,21 @@ export class Redactor {
     // Object.keys, not for-in + hasOwnProperty: for-in reads by field index from the enum cache and
     // won 3x in a microbenchmark, but lost 5% here (same-process A/B of the bench payloads).
     const keys = Object.keys(object);
-    let planState: PlanState | undefined;
+    let planState: PlanState;
     if (plan !== undefined) {
-      planState = this.planStates.get(plan);
+      planState = this.planStates.get(plan) as PlanState;
       if (planState === undefined) this.planStates.set(plan, (planState = { entries: new Map(), shapes: [], compile: true }));
-      const shapes = planState.shapes;
-      for (let s = 0; s < shapes.length; s += 1) {
-        const shape = shapes[s] as CompiledShape;
-        if (sameKeys(shape.keys, keys)) return state.report ? shape.walkReport(object, depth, state) : shape.walk(object, depth, state);
-      }
+    } else planState = this.plainState;
+    const shapes = planState.shapes;
+    for (let s = 0; s < shapes.length; s += 1) {
+      const shape = shapes[s] as CompiledShape;
+      if (sameKeys(shape.keys, keys)) return state.report ? shape.walkReport(object, depth, state) : shape.walk(object, depth, state);
     }
     const result: JsonObject = {};
     const limit = Math.min(keys.length, this.maxKeys);
-    const entries = planState?.entries;
+    const entries = planState.entries;
     // Every key's facts and rule are kept in `entries` (PII-free names): this key list can be compiled.
-    let compilable = entries !== undefined && keys.length === limit && limit <= MAX_SHAPE_KEYS;
+    let compilable = keys.length === limit && limit <= MAX_SHAPE_KEYS;
     for (let k = 0; k < limit; k += 1) {
       const key = keys[k] as string;
       if ((key.length === 9 || key.length === 11) && UNSAFE_KEYS.has(key)) continue;
@@ -430,29 +438,24 @@ export class Redactor {
       }
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
         // Its facts are not looked up here; a compiled walker needs them.
-        if (compilable && !(entries as Map<string, PlanEntry>).has(key)) compilable = false;
+        if (compilable && !entries.has(key)) compilable = false;
         continue;
       }
       // Every key-derived fact in one look-up: the scrubbed key (a query name or a map keyed by
       // e-mail address is PII too), the sensitive-name and birth-date-context verdicts.
       let facts: KeyFacts;
       let rule: FieldRule | undefined;
-      if (entries !== undefined) {
-        // A DTO's keys: the key facts and the plan's rule in one look-up.
-        const entry = entries.get(key);
-        if (entry !== undefined) {
-          facts = entry.facts;
-          rule = entry.rule;
-        } else {
-          facts = this.keyFacts(key, state);
-          rule = (plan as RedactionPlan).rule(key);
-          // Only PII-free names are kept (as in the key memo), at most 1 000 per plan.
-          if (facts.out === key && key.length <= 128 && entries.size < 1_000) entries.set(key, { facts, rule });
-          else compilable = false;
-        }
+      // A DTO's keys: the key facts and the plan's rule in one look-up (a plain object's: no rule).
+      const entry = entries.get(key);
+      if (entry !== undefined) {
+        facts = entry.facts;
+        rule = entry.rule;
       } else {
         facts = this.keyFacts(key, state);
-        rule = undefined;
+        rule = plan !== undefined ? plan.rule(key) : undefined;
+        // Only PII-free names are kept (as in the key memo), at most 1 000 per plan (and for plain objects).
+        if (facts.out === key && key.length <= 128 && entries.size < 1_000) entries.set(key, { facts, rule });
+        else compilable = false;
       }
       let out: JsonValue | undefined;
       if (state.report) {
@@ -465,7 +468,7 @@ export class Redactor {
       if (out !== undefined && facts.out !== '__proto__') result[facts.out] = out;
     }
     if (keys.length > limit) result['[Truncated]'] = `${keys.length - limit} more keys`;
-    if (compilable && (planState as PlanState).compile && (planState as PlanState).shapes.length < MAX_SHAPES) this.compileShape(planState as PlanState, keys);
+    if (compilable && planState.compile && shapes.length < (plan !== undefined ? MAX_SHAPES : MAX_PLAIN_SHAPES)) this.compileShape(planState, keys);
     return result;
   }
 
