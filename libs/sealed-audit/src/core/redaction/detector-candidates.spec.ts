@@ -58,7 +58,10 @@ function scanByClass(text: string): { bits: number; digits: number; regions: num
     for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) out.push(at);
     return out;
   };
-  return { bits, digits, regions, ibanStarts, ats: positions('@'), colons: positions(':') };
+  // Units whose Latin-1 byte is `-` (every real hyphen, and look-alikes such as U+012D): never fewer than the hyphens.
+  let hyphens = 0;
+  for (let i = 0; i < text.length; i += 1) if ((text.charCodeAt(i) & 0xff) === 45) hyphens += 1;
+  return { bits, digits, regions, ibanStarts, ats: positions('@'), colons: positions(':'), hyphens };
 }
 
 function scan(text: string): ReturnType<typeof scanByClass> {
@@ -70,6 +73,7 @@ function scan(text: string): ReturnType<typeof scanByClass> {
     ibanStarts: [...scanned.ibanStarts.subarray(0, scanned.ibanCount)],
     ats: [...scanned.ats.subarray(0, scanned.atCount)],
     colons: [...scanned.colons.subarray(0, scanned.colonCount)],
+    hyphens: scanned.hyphens,
   };
 }
 
@@ -97,7 +101,7 @@ describe('scanCandidates', () => {
   it('ends a region and stops at the end of the text, whatever the buffer held before (the sentinel)', () => {
     scanCandidates(`${'9'.repeat(5000)}@`);
     for (const t of ['1234', 'ab 1234', '12 34 ', '@', '', 'x', '0000-', 'jane@x.io 1234 5678']) expect(scan(t)).toEqual(scanByClass(t));
-    expect(scan('see jane@x.io //h born')).toEqual({ bits: F_AT | F_SLASHES | F_DOB, digits: 0, regions: [], ibanStarts: [], ats: [8], colons: [] });
+    expect(scan('see jane@x.io //h born')).toEqual({ bits: F_AT | F_SLASHES | F_DOB, digits: 0, regions: [], ibanStarts: [], ats: [8], colons: [], hyphens: 0 });
     // A look-alike byte (U+0140 is 0x40 in Latin-1) may set the bit, never a position.
     expect(scan('x\u0140y:z').ats).toEqual([]);
     expect(scan('x\u0140y:z').colons).toEqual([3]);
@@ -105,6 +109,8 @@ describe('scanCandidates', () => {
     const many = 'a@b:'.repeat(100);
     expect(scan(many)).toEqual(scanByClass(many));
     expect(scan('sk_ 1234').bits).toBe(F_API);
+    // Hyphens in and out of digit regions, at the very start, and a look-alike (U+012D).
+    expect(scan('-a-1-2-3-4 \u012d').hyphens).toBe(6);
   });
 
   it('reads texts longer than its buffer (it grows)', () => {

@@ -41,6 +41,8 @@ export const scanned = {
   /** Where its `:`s are, likewise. */
   colons: new Int32Array(16),
   colonCount: 0,
+  /** How many `-` bytes it has (every real `-`, and a look-alike non-ASCII unit now and then: never fewer). */
+  hyphens: 0,
 };
 
 /** Fewest digits any region detector needs (an IPv4 address has 4). */
@@ -120,6 +122,7 @@ export function scanCandidates(text: string): number {
   view[n] = SENTINEL;
   view[n + 1] = SENTINEL;
   let digits = 0;
+  let hyphens = 0;
   let bits = 0;
   scanned.regionCount = 0;
   scanned.ibanCount = 0;
@@ -145,7 +148,10 @@ export function scanCandidates(text: string): number {
       // Digits, separators, dots and hyphens; the sentinel ends the region at the latest.
       while (IN_REGION[c] !== 0) {
         if (c <= 57 && c >= 48) runDigits += 1;
-        else if (c === 45 && i >= 4) bits |= hyphenFeature(text, i);
+        else if (c === 45) {
+          hyphens += 1;
+          if (i >= 4) bits |= hyphenFeature(text, i);
+        }
         c = view[++i] as number;
       }
       digits += runDigits;
@@ -153,6 +159,7 @@ export function scanCandidates(text: string): number {
       // The byte that ended the region is looked at again by the loop above (it may be a feature).
     } else {
       if (stop === S_HYPHEN) {
+        hyphens += 1;
         if (i >= 4) bits |= hyphenFeature(text, i);
       } else if (stop === S_L) {
         // The commonest stop in prose: `n[ée]e?\s+le` needs an `e` next (any case; the byte is a
@@ -175,6 +182,7 @@ export function scanCandidates(text: string): number {
     }
   }
   scanned.digits = digits;
+  scanned.hyphens = hyphens;
   return bits;
 }
 

@@ -114,6 +114,30 @@ describe('detectors', () => {
         { numRuns: 20000, seed: 20261131 },
       );
     });
+
+    it('phoneValidAt rejects what phoneValid rejects for a date inside, with . or - separators or neither', () => {
+      // Phone-like texts around a date (either order, any separator): the in-place validator looks
+      // for a date only where the match holds a `.` or `-`.
+      const sep = fc.constantFrom('.', '-', ' ', '/', '');
+      const date = fc
+        .tuple(fc.constantFrom('1', '12', '03'), sep, fc.constantFrom('7', '11'), sep, fc.constantFrom('1931', '2024', '1831', '24'), fc.boolean())
+        .map(([d, s1, m, s2, y, yearFirst]) => (yearFirst ? `${y}${s1}${m}${s2}${d}` : `${d}${s1}${m}${s2}${y}`));
+      const text = fc
+        .tuple(fc.constantFrom('', '+44 ', '0', '00', '(0) ', 'x', '.'), date, fc.constantFrom('', ' 12', ' 345', '.1', '-99', ' 4567 89', '1'), fc.constantFrom('', ' ', ':', '/', '.5', 'a'))
+        .map(([before, d, digits, after]) => ({ text: `${before}${d}${digits}${after}`, start: before.length === 1 ? 1 : 0, end: before.length + d.length + digits.length }));
+      let rejectedForDate = 0;
+      fc.assert(
+        fc.property(text, fc.boolean(), ({ text: t, start, end }, whole) => {
+          const from = whole ? 0 : start;
+          const match = t.slice(from, end);
+          const expected = phoneValid(match, t, from);
+          if (!expected && phoneValid(match.replace(/[.-]/g, ' '), t.replace(/[.-]/g, ' '), from)) rejectedForDate += 1;
+          expect(phoneValidAt(t, from, end)).toBe(expected);
+        }),
+        { numRuns: 20000, seed: 20261209 },
+      );
+      expect(rejectedForDate).toBeGreaterThan(1000);
+    });
   });
 
   describe('phone', () => {

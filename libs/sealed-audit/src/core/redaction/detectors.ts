@@ -159,11 +159,18 @@ export function phoneValidAt(text: string, start: number, end: number): boolean 
   if (isWordChar(before) || before === 43 /* + */ || before === 46 /* . */ || before === 47 /* / */) return false;
   const after = text.charCodeAt(end);
   if (after === 58 /* : */ || after === 47 /* / */ || (after === 46 && isDigit(text.charCodeAt(end + 1)))) return false;
-  const digits = digitCountAt(text, start, end);
+  // Digits, and whether a `.` or `-` is among the rest: each date shape of DATE_INSIDE holds one.
+  let digits = 0;
+  let dateSeparator = false;
+  for (let i = start; i < end; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits += 1;
+    else if (c === 45 || c === 46) dateSeparator = true;
+  }
   const first = text.charCodeAt(start);
   const international = first === 43 || (first === 48 && end - start >= 2 && text.charCodeAt(start + 1) === 48);
   if (international ? digits < 8 || digits > 15 : digits < 9 || digits > 12) return false;
-  return !DATE_INSIDE.test(text.slice(start, end));
+  return !dateSeparator || !DATE_INSIDE.test(text.slice(start, end));
 }
 
 function isDigit(code: number): boolean {
@@ -392,6 +399,8 @@ export class DetectorSet {
     // birth keywords) and the candidate regions of the built-in value detectors.
     const features = this.prechecks ? scanCandidates(text) : 0;
     const digits = scanned.digits;
+    // A UUID has 4 hyphens: with fewer, withoutIdentifiers has nothing to drop (without a scan: unknown).
+    const hyphens = this.prechecks ? scanned.hyphens : UUID_HYPHENS;
     // Built-ins on candidates first: they read the scan's results, which a custom validator calling
     // find() again would overwrite. The order of `found` does not matter (it is sorted below).
     let found = this.candidates ? this.findCandidates(text, features) : null;
@@ -453,7 +462,7 @@ export class DetectorSet {
         (found ??= []).push({ kind: detector.kind, start, end, detector: d });
       }
     }
-    if (found !== null) found = withoutIdentifiers(text, found);
+    if (found !== null && hyphens >= UUID_HYPHENS) found = withoutIdentifiers(text, found);
     if (found === null || found.length <= 1) return found;
     return mergeOverlaps(found);
   }
@@ -640,6 +649,9 @@ function isEmailLocal(code: number): boolean {
 function isHexCode(code: number): boolean {
   return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 102);
 }
+
+/** Hyphens in a UUID. */
+const UUID_HYPHENS = 4;
 
 /** A UUID (any version): hex groups 8-4-4-4-12, tried (sticky) only where the hyphens are in place. */
 const UUID = /\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b/y;
