@@ -5,7 +5,7 @@ import { F_API, F_AT, F_DOB, F_SLASHES, feature, hyphenFeature, scanCandidates, 
  * The scan as first written (one loop, a class per byte, a branch per class): the reference for the
  * two tight loops that replaced it. Same bits, digit count, regions and IBAN starts on any text.
  */
-function scanByClass(text: string): { bits: number; digits: number; regions: number[]; ibanStarts: number[]; ats: number[]; colons: number[] } {
+function scanByClass(text: string): { bits: number; digits: number; regions: number[]; ibanStarts: number[]; ats: number[]; colons: number[]; hyphens: number } {
   const C_OTHER = 0;
   const C_DIGIT = 1;
   const C_SEP = 2;
