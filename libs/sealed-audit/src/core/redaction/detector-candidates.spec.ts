@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { F_API, F_AT, F_DOB, F_SLASHES, feature, hyphenFeature, scanCandidates, scanned } from './detector-candidates';
+import { regionUnits } from './detectors';
 
 /**
  * The scan as first written (one loop, a class per byte, a branch per class): the reference for the
@@ -116,5 +117,37 @@ describe('scanCandidates', () => {
   it('reads texts longer than its buffer (it grows)', () => {
     const long = `${'word '.repeat(3000)}4111 1111 1111 1111`;
     expect(scan(long)).toEqual(scanByClass(long));
+  });
+
+  it('regionUnits: every unit the region loop reads is the text\'s own (before, in and 6 past each region), and past the end never a digit, word or separator unit', () => {
+    const unit = fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(...'0123456789  .-()+/:@_Axyé') },
+      { weight: 1, arbitrary: fc.constantFrom(...[...'0123456789 ()+.-/Ax_@'].map((c) => String.fromCharCode(0x100 + c.charCodeAt(0)))) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 2 }) },
+    );
+    // A long text first, so the buffers hold stale digits past the shorter texts' ends.
+    const stale = '7'.repeat(300);
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 80 }), fc.boolean(), (units, afterStale) => {
+        const text = units.join('');
+        if (afterStale) {
+          scanCandidates(stale + '\u0130');
+          regionUnits(stale + '\u0130');
+          scanCandidates(stale);
+        }
+        scanCandidates(text);
+        const codes = regionUnits(text);
+        const n = text.length;
+        for (let r = 0; r < scanned.regionCount * 3; r += 3) {
+          const start = scanned.regions[r] as number;
+          const end = scanned.regions[r + 1] as number;
+          for (let i = Math.max(0, start - 1); i < end + 6; i += 1) {
+            if (i < n) expect(codes[i]).toBe(text.charCodeAt(i));
+            else expect([0, 64]).toContain(codes[i]);
+          }
+        }
+      }),
+      { numRuns: 10000, seed: 20261130 },
+    );
   });
 });

@@ -43,6 +43,11 @@ export const scanned = {
   colonCount: 0,
   /** How many `-` bytes it has (every real `-`, and a look-alike non-ASCII unit now and then: never fewer). */
   hyphens: 0,
+  /**
+   * The scan's Latin-1 bytes of the text (see `bytes` below), then two sentinels (`@`) at its length
+   * and room for 6 more bytes after them. Valid until the next scan.
+   */
+  bytes: Buffer.allocUnsafeSlow(4096),
 };
 
 /** Fewest digits any region detector needs (an IPv4 address has 4). */
@@ -72,6 +77,9 @@ for (const c of '0123456789 ()+.-') IN_REGION[c.charCodeAt(0)] = 1;
 /** Longest text copied into the scan buffer by a loop rather than Buffer#write. */
 const SHORT_TEXT = 64;
 
+/** Bytes the buffer holds past the text: the two sentinels, and 6 that a reader of {@link scanned.bytes} may clear. */
+export const SLACK = 8;
+
 /** Written after the text: stops the tight loop (a feature byte) and ends a region, so no loop checks the length. */
 const SENTINEL = 64; // '@'
 
@@ -82,7 +90,7 @@ const SENTINEL = 64; // '@'
  * a candidate or a feature bit, never removes one. Reading a typed array is about twice as fast as
  * `charCodeAt` in a loop, and `write` is one native copy.
  */
-let bytes = Buffer.allocUnsafeSlow(4096);
+let bytes = scanned.bytes;
 /** The same bytes two at a time (its own ArrayBuffer: offset 0, so aligned). */
 let pairs = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1);
 
@@ -104,8 +112,9 @@ for (let a = 0; a < 256; a += 1) for (let b = 0; b < 256; b += 1) PAIR_STOP[a | 
  */
 export function scanCandidates(text: string): number {
   const n = text.length;
-  if (n + 2 > bytes.length) {
-    bytes = Buffer.allocUnsafeSlow(Math.max(n + 2, bytes.length * 2) + 1);
+  if (n + SLACK > bytes.length) {
+    bytes = Buffer.allocUnsafeSlow(Math.max(n + SLACK, bytes.length * 2) + 1);
+    scanned.bytes = bytes;
     pairs = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1);
   }
   const view = bytes;

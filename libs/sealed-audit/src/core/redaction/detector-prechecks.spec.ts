@@ -94,6 +94,19 @@ const denseArb = fc
   .array(fc.constantFrom(...'0123456789012345678901234567890123456789  .-()+/:@_ABGDEbaefx,İĭ'), { maxLength: 48 })
   .map((chars) => chars.join(''));
 
+/**
+ * Digit regions glued to units above U+00FF whose low byte is a region or word character (U+0100 +
+ * the byte: `İ` for `0`, `Ġ` for a space, `Ī` for `*`, `ŀ` for `@`, `Ł` for `A`, `ş` for `_` …), with and
+ * without such a unit (the region loop reads the scan's bytes only in texts that have none).
+ */
+const LOOK_ALIKES = [...'0123456789 ()+.-/Ax_@'].map((c) => String.fromCharCode(0x100 + c.charCodeAt(0)));
+const wideDenseArb = fc
+  .tuple(
+    fc.array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...'0123456789012345678901234567890123456789  .-()+/:@_Axé') }, { weight: 1, arbitrary: fc.constantFrom(...LOOK_ALIKES) }), { maxLength: 48 }),
+    fc.constantFrom('', ...LOOK_ALIKES),
+  )
+  .map(([chars, tail]) => chars.join('') + tail);
+
 /** Long texts: PII of every kind in prose, joined with varied separators (texts of hundreds of characters). */
 const proseArb = fc
   .array(fc.tuple(fc.constantFrom(...PIECES), fc.constantFrom(' ', ', ', '. ', '\n', '', ' at ', ': ', ' (', ') ', '/', '-', ' on ')), { minLength: 20, maxLength: 60 })
@@ -128,6 +141,15 @@ describe('DetectorSet pre-checks', () => {
         expect(set.find(text)).toEqual(everyDetectorEverywhere(text, detectors));
       }),
       { numRuns: 5000, seed: 20250108 },
+    );
+  });
+
+  it('never change what the built-in detectors find in digit runs next to units above U+00FF that look like digits, separators or letters in their low byte', () => {
+    fc.assert(
+      fc.property(wideDenseArb, (text) => {
+        expect(set.find(text)).toEqual(everyDetectorEverywhere(text, detectors));
+      }),
+      { numRuns: 8000, seed: 20261129 },
     );
   });
 

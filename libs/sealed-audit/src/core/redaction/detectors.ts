@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { F_API, F_AT, F_COLON, F_DOB, F_EARER, F_EYJ, F_SLASHES, scanCandidates, scanned } from './detector-candidates';
+import { F_API, F_AT, F_COLON, F_DOB, F_EARER, F_EYJ, F_SLASHES, SLACK, scanCandidates, scanned } from './detector-candidates';
 
 /**
  * Value detectors: PII inside free text that nobody declared (notes, error messages, paths,
@@ -506,6 +506,8 @@ export class DetectorSet {
     // boundary (or a phone number's `+` or `(`), with enough digits left in the region.
     if (scan.regionCount > 0 && this.regionDetectors) {
       const regions = scan.regions;
+      // The text's units where this loop reads them: the scan's bytes when each of them is its unit.
+      const codes = regionUnits(text);
       const card = this.card;
       const ssn = this.ssn;
       const phone = this.phone;
@@ -519,32 +521,32 @@ export class DetectorSet {
         let p = regions[r] as number;
         const end = regions[r + 1] as number;
         let left = regions[r + 2] as number; // digits from p to the end of the region
-        let prev = p > 0 ? text.charCodeAt(p - 1) : 32;
+        let prev = p > 0 ? (codes[p - 1] as number) : 32;
         for (; p < end; p += 1) {
-          const c = text.charCodeAt(p);
+          const c = codes[p] as number;
           if (c >= 48 && c <= 57) {
             if (!isWordChar(prev)) {
               // \b(?:\d[ -]?){12,18}\d\b, not starting with 0
               if (left >= 13 && p >= nextCard && c !== 48) nextCard = tryAt(text, card, B_CARD, p);
-              const third = text.charCodeAt(p + 3);
+              const third = codes[p + 3] as number;
               // \b\d{3}([- ])\d{2}\1\d{4}\b
-              if (left >= 9 && p >= nextSsn && (third === 45 || third === 32) && text.charCodeAt(p + 6) === third) nextSsn = tryAt(text, ssn, B_SSN, p);
+              if (left >= 9 && p >= nextSsn && (third === 45 || third === 32) && (codes[p + 6] as number) === third) nextSsn = tryAt(text, ssn, B_SSN, p);
               // From a digit: 00… (8+ digits), 0… (9+), or \d{3}[.-]\d{3}[.-]\d{4}; not after + . /
               if (p >= nextPhone && (c === 48 ? left >= 8 : left >= 9 && (third === 45 || third === 46)) && prev !== 43 && prev !== 46 && prev !== 47) {
                 nextPhone = tryAt(text, phone, B_PHONE, p);
               }
               // \b\d{1,3}\.…, not after a dot
-              if (left >= 4 && p >= nextIp && prev !== 46 && (text.charCodeAt(p + 1) === 46 || text.charCodeAt(p + 2) === 46 || third === 46)) nextIp = tryAt(text, ipv4, B_IPV4, p);
+              if (left >= 4 && p >= nextIp && prev !== 46 && ((codes[p + 1] as number) === 46 || (codes[p + 2] as number) === 46 || third === 46)) nextIp = tryAt(text, ipv4, B_IPV4, p);
             }
             // The rest of this digit group: each digit follows a digit (a word character), so none
             // starts a candidate; they are only counted.
             let q = p + 1;
-            let d = text.charCodeAt(q);
-            while (q < end && d >= 48 && d <= 57) d = text.charCodeAt(++q);
+            let d = codes[q] as number;
+            while (q < end && d >= 48 && d <= 57) d = codes[++q] as number;
             left -= q - p;
             // Every candidate start needs 4 digits still ahead (IPv4; the others 8 or more).
             if (left < 4) break;
-            prev = text.charCodeAt(q - 1);
+            prev = codes[q - 1] as number;
             p = q - 1;
             continue;
           } else if ((c === 43 || c === 40) && p >= nextPhone && left >= (c === 43 ? 8 : 9) && !isWordChar(prev) && prev !== 43 && prev !== 46 && prev !== 47) {
@@ -577,6 +579,43 @@ export class DetectorSet {
     pending = null;
     return found;
   }
+}
+
+/** A UTF-16 unit above U+00FF (its Latin-1 byte is only its low byte). On a one-byte string V8 answers without reading it. */
+const WIDE_UNIT = /[^\0-\xff]/;
+
+/** The units of a text that has some above U+00FF, where the region loop reads them (grown as needed). */
+let wideUnits = new Uint16Array(256);
+
+/**
+ * @internal The units of `text` at every index the region loop of {@link DetectorSet.findCandidates}
+ * reads (each region from the unit before it to 6 units past its end; just after the scan, whose
+ * regions they are). Past the text's end they read as 64 or 0, which every test there treats as
+ * `charCodeAt`'s NaN: not a digit, not a word character, none of the separators it compares with.
+ *
+ * When no unit is above U+00FF (the usual case, answered without a pass) that is the scan's own
+ * Latin-1 buffer: each byte then is its unit, and a typed array reads about twice as fast as
+ * `charCodeAt`. Otherwise a unit above U+00FF could pass for a digit, a separator or a letter in
+ * its low byte (`İ` U+0130 for `0`, `Ł` U+0141 for `A`) and hide or invent a word boundary: the
+ * regions' units are copied instead, exactly.
+ */
+export function regionUnits(text: string): Uint8Array | Uint16Array {
+  const n = text.length;
+  if (!WIDE_UNIT.test(text)) {
+    const bytes = scanned.bytes;
+    // The scan wrote its two sentinels (64) at n and n + 1; the next 6 may hold an older text.
+    for (let z = n + 2; z < n + SLACK; z += 1) bytes[z] = 0;
+    return bytes;
+  }
+  if (n + SLACK > wideUnits.length) wideUnits = new Uint16Array(Math.max(n + SLACK, wideUnits.length * 2));
+  const units = wideUnits;
+  const regions = scanned.regions;
+  for (let r = 0; r < scanned.regionCount * 3; r += 3) {
+    const end = Math.min(n, (regions[r + 1] as number) + 6);
+    for (let i = Math.max(0, (regions[r] as number) - 1); i < end; i += 1) units[i] = text.charCodeAt(i);
+  }
+  for (let z = n; z < n + SLACK; z += 1) units[z] = 0;
+  return units;
 }
 
 /** Matches of the running {@link DetectorSet.findCandidates} (built-in validators never call find()). */
