@@ -225,7 +225,11 @@ const QUIET = [
 describe('quickVerdict', () => {
   const detectors = BUILT_IN_DETECTORS as readonly PiiDetector[];
   const quietArb = fc.array(fc.constantFrom(...QUIET), { maxLength: 12 }).map((parts) => parts.join('').slice(0, QUICK_LIMIT));
-  const anyShortArb = fc.oneof(quietArb, textArb.map((text) => text.slice(0, QUICK_LIMIT)), denseArb, fc.string({ unit: 'binary', maxLength: QUICK_LIMIT }));
+  /** Ids and labels: quiet pieces with one digit or hyphens, API-key prefixes and near misses, IBANs with two digits. */
+  const idArb = fc
+    .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...QUIET) }, { weight: 2, arbitrary: fc.constantFrom(...'0123456789-', '-', '--', 'xoxp-', 'xoxb-', 'xox-', 'glpat-', 'lpat-', 'DE64', 'QWER', 'TYUI', 'OPCD', 'EFGH', 'IJ', 'DE64QWERTYUIOPCDEFGHIJ') }), { maxLength: 10 })
+    .map((parts) => parts.join('').slice(0, QUICK_LIMIT));
+  const anyShortArb = fc.oneof(quietArb, idArb, textArb.map((text) => text.slice(0, QUICK_LIMIT)), denseArb, fc.string({ unit: 'binary', maxLength: QUICK_LIMIT }));
 
   it('says "no trigger" only for texts in which no built-in detector matches', () => {
     fc.assert(
@@ -240,7 +244,9 @@ describe('quickVerdict', () => {
     fc.assert(
       fc.property(quietArb, (text) => {
         expect(quickVerdict(text)).toBe(/[\ud800-\udfff]/.test(text) ? QUICK_SURROGATE : QUICK_CLEAN);
-        for (const trigger of '0123456789@:/._-ABb') expect(quickVerdict(text + trigger)).toBe(QUICK_TRIGGER);
+        for (const trigger of ['@', ':', '/', '.', '_', 'A', 'B', 'b', 'xoxp-', 'glpat-', ...[...'0123456789'].map((d) => `${d}7`), '1 x 2']) expect(quickVerdict(text + trigger)).toBe(QUICK_TRIGGER);
+        // One digit, and hyphens that end no API-key prefix, are not triggers (no match holds only them).
+        for (const quiet of ['7', '-', '-3', 'clinician-3', 'xox-', 'lpat-', 'Xoxp-', 'gLpat-']) expect(quickVerdict(`${text} ${quiet}`)).toBe(quickVerdict(text));
       }),
       { numRuns: 2000, seed: 20261127 },
     );
@@ -250,6 +256,8 @@ describe('quickVerdict', () => {
     const set = new DetectorSet(detectors);
     const witnesses: Array<[string, string]> = [
       ['4111111111111111', 'card'],
+      // Two digits are enough for an IBAN (its check digits; the rest may be letters).
+      ['DE64QWERTYUIOPCDEFGHIJ', 'iban'],
       ['fe:ef::cd', 'ip'],
       ['eyJxxxxx.yyyyy.zzz', 'jwt'],
       ['sk_live_qwertyuiopa', 'api-key'],

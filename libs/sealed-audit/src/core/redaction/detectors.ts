@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { F_API, F_AT, F_COLON, F_DOB, F_EARER, F_EYJ, F_SLASHES, SLACK, scanCandidates, scanned } from './detector-candidates';
+import { F_API, F_AT, F_COLON, F_DOB, F_EARER, F_EYJ, F_SLASHES, SLACK, hyphenFeature, scanCandidates, scanned } from './detector-candidates';
 
 /**
  * Value detectors: PII inside free text that nobody declared (notes, error messages, paths,
@@ -284,6 +284,11 @@ export const BUILT_IN_DETECTORS = [
   },
 ] as const satisfies readonly PiiDetector[];
 
+/** Kinds of {@link QUICK_TRIGGERS}: a trigger wherever it is, a digit, a hyphen. */
+const Q_ALWAYS = 1;
+const Q_DIGIT = 2;
+const Q_HYPHEN = 3;
+
 /** Longest text {@link quickVerdict} is meant for (past it, prose nearly always holds a trigger). */
 export const QUICK_LIMIT = 64;
 /** {@link quickVerdict}: no trigger, no surrogate — no built-in detector can match, the text is well-formed. */
@@ -299,9 +304,22 @@ export const QUICK_TRIGGER = 2;
  * (JWT), `[Bb]` (bearer), and for API keys `_`, `-` or a capital `A` (AKIA, ASIA, AIza). A text
  * with none of them cannot hold a built-in match (non-ASCII characters never stand in for these:
  * `\d`, `\b` and the case-insensitive birth keywords are ASCII-only without the `u` flag).
+ *
+ * Two of them count only where a match can hold them: a digit from the second one on (each
+ * detector that needs a digit needs {@link QUICK_DIGITS} or more: its `minDigits`), and a `-` that
+ * ends `xox?-` or `glpat-` (the only API keys without `_` or `A`: `hyphenFeature`), so ids such as
+ * `clinician-3` or `B-wing 4` stay quick.
  */
 const QUICK_TRIGGERS = new Uint8Array(128);
-for (const c of '0123456789@:/._-ABb') QUICK_TRIGGERS[c.charCodeAt(0)] = 1;
+for (const c of '@:/._ABb') QUICK_TRIGGERS[c.charCodeAt(0)] = Q_ALWAYS;
+for (const c of '0123456789') QUICK_TRIGGERS[c.charCodeAt(0)] = Q_DIGIT;
+QUICK_TRIGGERS[45] = Q_HYPHEN;
+
+/**
+ * The fewest digits of a built-in match that holds any (IBAN: `[A-Z]{2}\d{2}`); checked against the
+ * detectors' `minDigits` below, so a detector needing fewer lowers it.
+ */
+const QUICK_DIGITS = 2;
 
 /**
  * A cheap look at a short text before any detector runs: {@link QUICK_TRIGGER} when it holds a
@@ -311,14 +329,23 @@ for (const c of '0123456789@:/._-ABb') QUICK_TRIGGERS[c.charCodeAt(0)] = 1;
  */
 export function quickVerdict(text: string): number {
   let verdict = QUICK_CLEAN;
+  let digits = 0;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (c < 128) {
-      if (QUICK_TRIGGERS[c] !== 0) return QUICK_TRIGGER;
+      const trigger = QUICK_TRIGGERS[c] as number;
+      if (trigger === 0) continue;
+      if (trigger === Q_ALWAYS) return QUICK_TRIGGER;
+      if (trigger === Q_DIGIT) {
+        if (++digits >= QUICK_DIGITS) return QUICK_TRIGGER;
+      } else if (i >= 4 && hyphenFeature(text, i) !== 0) return QUICK_TRIGGER;
     } else if (c >= 0xd800 && c <= 0xdfff) verdict = QUICK_SURROGATE;
   }
   return verdict;
 }
+
+// The quick check's digit rule holds only while no built-in detector that needs digits needs fewer.
+if (BUILT_IN_DETECTORS.some((detector) => 'minDigits' in detector && detector.minDigits < QUICK_DIGITS)) throw new Error('QUICK_DIGITS exceeds a built-in detector\'s minDigits');
 
 /** Kinds of the built-in detectors: the keys of the `redaction.detectors` option. */
 export type BuiltInDetectorKind = (typeof BUILT_IN_DETECTORS)[number]['kind'];
