@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { F_API, F_AT, F_DOB, F_SLASHES, feature, hyphenFeature, scanCandidates, scanned } from './detector-candidates';
-import { regionUnits } from './detectors';
+import { cardValidAt, cardValidCodes, phoneValidAt, phoneValidCodes, regionUnits } from './detectors';
 
 /**
  * The scan as first written (one loop, a class per byte, a branch per class): the reference for the
@@ -149,5 +149,40 @@ describe('scanCandidates', () => {
       }),
       { numRuns: 10000, seed: 20261130 },
     );
+  });
+
+  it('cardValidCodes and phoneValidCodes read from regionUnits what cardValidAt and phoneValidAt read from the text, on every range inside a region', () => {
+    const unit = fc.oneof(
+      { weight: 10, arbitrary: fc.constantFrom(...'0123456789012345678901234567890123456789    .--()++/:@_Ax') },
+      { weight: 1, arbitrary: fc.constantFrom(...[...'0123456789 ()+.-/Ax_@:'].map((c) => String.fromCharCode(0x100 + c.charCodeAt(0)))) },
+      { weight: 1, arbitrary: fc.constantFrom('4111 1111 1111 1111', '+44 20 7946 0958', '0044 20 7946 0958', '(555) 013-8842', '555-013-8842', '02.01.2025', '2025-01-02', '0612345678') },
+    );
+    let cards = 0;
+    let phones = 0;
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 24 }), (units) => {
+        const text = units.join('');
+        scanCandidates(text);
+        const codes = regionUnits(text);
+        for (let r = 0; r < scanned.regionCount * 3; r += 3) {
+          const start = scanned.regions[r] as number;
+          const end = scanned.regions[r + 1] as number;
+          for (let s = start; s < end; s += 1) {
+            for (let e = s + 1; e <= end; e += 1) {
+              const card = cardValidAt(text, s, e);
+              const phone = phoneValidAt(text, s, e);
+              cards += card ? 1 : 0;
+              phones += phone ? 1 : 0;
+              expect(cardValidCodes(codes, s, e)).toBe(card);
+              expect(phoneValidCodes(text, codes, s, e)).toBe(phone);
+            }
+          }
+        }
+      }),
+      { numRuns: 500, seed: 20261133 },
+    );
+    // Both answers were given often enough to mean something.
+    expect(cards).toBeGreaterThan(100);
+    expect(phones).toBeGreaterThan(1000);
   });
 });

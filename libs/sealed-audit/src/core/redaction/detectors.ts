@@ -554,13 +554,13 @@ export class DetectorSet {
           if (c >= 48 && c <= 57) {
             if (!isWordChar(prev)) {
               // \b(?:\d[ -]?){12,18}\d\b, not starting with 0
-              if (left >= 13 && p >= nextCard && c !== 48) nextCard = tryAt(text, card, B_CARD, p);
+              if (left >= 13 && p >= nextCard && c !== 48) nextCard = tryCard(text, codes, card, p);
               const third = codes[p + 3] as number;
               // \b\d{3}([- ])\d{2}\1\d{4}\b
               if (left >= 9 && p >= nextSsn && (third === 45 || third === 32) && (codes[p + 6] as number) === third) nextSsn = tryAt(text, ssn, B_SSN, p);
               // From a digit: 00… (8+ digits), 0… (9+), or \d{3}[.-]\d{3}[.-]\d{4}; not after + . /
               if (p >= nextPhone && (c === 48 ? left >= 8 : left >= 9 && (third === 45 || third === 46)) && prev !== 43 && prev !== 46 && prev !== 47) {
-                nextPhone = tryAt(text, phone, B_PHONE, p);
+                nextPhone = tryPhone(text, codes, phone, p);
               }
               // \b\d{1,3}\.…, not after a dot
               if (left >= 4 && p >= nextIp && prev !== 46 && ((codes[p + 1] as number) === 46 || (codes[p + 2] as number) === 46 || third === 46)) nextIp = tryAt(text, ipv4, B_IPV4, p);
@@ -578,7 +578,7 @@ export class DetectorSet {
             continue;
           } else if ((c === 43 || c === 40) && p >= nextPhone && left >= (c === 43 ? 8 : 9) && !isWordChar(prev) && prev !== 43 && prev !== 46 && prev !== 47) {
             // `+` (international: 8+ digits) or `(` (national: 9+).
-            nextPhone = tryAt(text, phone, B_PHONE, p);
+            nextPhone = tryPhone(text, codes, phone, p);
           }
           prev = c;
         }
@@ -705,6 +705,81 @@ function tryAt(text: string, d: number, builtIn: number, start: number): number 
   if (!valid) return start + 1;
   (pending ??= []).push({ kind: detector.kind, start, end, detector: d });
   return end;
+}
+
+/**
+ * {@link tryAt} for a card from a place in a digit region: the same expression, then
+ * {@link cardValidAt}'s checks read from the region's units (`codes`, from {@link regionUnits}: a
+ * card match lies inside its region).
+ */
+function tryCard(text: string, codes: Uint8Array | Uint16Array, d: number, start: number): number {
+  const sticky = STICKY[B_CARD] as RegExp;
+  sticky.lastIndex = start;
+  if (!sticky.test(text)) return start + 1;
+  const end = sticky.lastIndex;
+  if (end === start || !cardValidCodes(codes, start, end)) return start + 1;
+  (pending ??= []).push({ kind: CARD_KIND, start, end, detector: d });
+  return end;
+}
+
+/** {@link tryAt} for a phone number from a place in a digit region: {@link phoneValidAt}'s checks read from the region's units. */
+function tryPhone(text: string, codes: Uint8Array | Uint16Array, d: number, start: number): number {
+  const sticky = STICKY[B_PHONE] as RegExp;
+  sticky.lastIndex = start;
+  if (!sticky.test(text)) return start + 1;
+  const end = sticky.lastIndex;
+  if (end === start || !phoneValidCodes(text, codes, start, end)) return start + 1;
+  (pending ??= []).push({ kind: PHONE_KIND, start, end, detector: d });
+  return end;
+}
+
+const CARD_KIND = (BUILT_IN_DETECTORS[B_CARD] as PiiDetector).kind;
+const PHONE_KIND = (BUILT_IN_DETECTORS[B_PHONE] as PiiDetector).kind;
+
+/**
+ * @internal {@link cardValidAt}(text, start, end) with the text's units read from `codes` (each
+ * index in `[start, end)` holds the text's unit: see {@link regionUnits}).
+ */
+export function cardValidCodes(codes: Uint8Array | Uint16Array, start: number, end: number): boolean {
+  if (codes[start] === 48) return false;
+  let sum = 0;
+  let count = 0;
+  let double = false;
+  for (let i = end - 1; i >= start; i -= 1) {
+    let digit = (codes[i] as number) - 48;
+    if (digit < 0 || digit > 9) continue;
+    count += 1;
+    if (double) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+    double = !double;
+  }
+  return count >= 13 && count <= 19 && sum % 10 === 0;
+}
+
+/**
+ * @internal {@link phoneValidAt}(text, start, end) with the units from `start - 1` to `end + 1` read from
+ * `codes` (each holds the text's unit, or past its end a value that, like NaN, is no digit and no
+ * separator: see {@link regionUnits}).
+ */
+export function phoneValidCodes(text: string, codes: Uint8Array | Uint16Array, start: number, end: number): boolean {
+  const before = start > 0 ? (codes[start - 1] as number) : 32;
+  if (isWordChar(before) || before === 43 /* + */ || before === 46 /* . */ || before === 47 /* / */) return false;
+  const after = codes[end] as number;
+  if (after === 58 /* : */ || after === 47 /* / */ || (after === 46 && isDigit(codes[end + 1] as number))) return false;
+  let digits = 0;
+  let dateSeparator = false;
+  for (let i = start; i < end; i += 1) {
+    const c = codes[i] as number;
+    if (c >= 48 && c <= 57) digits += 1;
+    else if (c === 45 || c === 46) dateSeparator = true;
+  }
+  const first = codes[start] as number;
+  const international = first === 43 || (first === 48 && end - start >= 2 && codes[start + 1] === 48);
+  if (international ? digits < 8 || digits > 15 : digits < 9 || digits > 12) return false;
+  return !dateSeparator || !DATE_INSIDE.test(text.slice(start, end));
 }
 
 function isEmailLocal(code: number): boolean {
