@@ -100,6 +100,36 @@ async function listen(app: express.Express): Promise<{ server: Server; base: str
 
 const closeServer = (server: Server | undefined): Promise<unknown> => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
 
+describe('writerThread: close() when Node delivers the answer and the exit in one turn', () => {
+  it('counts every entry once when the exit is handled before close() resumes', async () => {
+    const database = newFile();
+    const runtime = await createAuditRuntime(
+      { storage: { type: 'sqlite', database }, chainId: 'wt-close-race', writerThread: true, spool: { directory: newDir() }, redaction: { hmacKey: 'wt-close-race-key' } },
+      quiet(),
+    );
+    const worker = workerOf(runtime) as Worker;
+    // When this thread notices a worker's end before its last messages, Node delivers them
+    // ('message' listeners run) and then emits 'exit', all in one synchronous sequence: no
+    // promise continuation runs in between. That order is replayed here on the real worker: its
+    // answer to the close request is followed at once by an 'exit' (code 0, what the worker ends
+    // with right after answering). Its real 'exit' follows later, as in Node.
+    const emit = worker.emit.bind(worker);
+    let replayed = false;
+    worker.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+      const handled = emit(event, ...args);
+      if (event === 'message' && (args[0] as { t?: string }).t === 'done' && !replayed) {
+        replayed = true;
+        emit('exit', 0);
+      }
+      return handled;
+    }) as typeof worker.emit;
+    for (let n = 0; n < 50; n += 1) runtime.writer.enqueue({ timestamp: new Date(), action: 'before.close', outcome: 'success', subjectId: String(n) });
+    await runtime.writer.close();
+    expect(await readEntries({ type: 'sqlite', database })).toHaveLength(50);
+    expect(runtime.writer.stats()).toMatchObject({ written: 50, queued: 0, dropped: 0 });
+  });
+});
+
 describe('writerThread on a SQLite file (Express trail)', () => {
   const database = newFile();
   let trail: AuditTrail;

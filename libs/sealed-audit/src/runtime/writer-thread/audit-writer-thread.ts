@@ -138,8 +138,12 @@ export class AuditWriterThread implements AuditEntryWriter {
     if (this.restarting) await this.restarting;
     if (this.state === 'new' || this.state === 'starting') throw new AuditWriterStateError('flush() before start(): call start() first.');
     if (this.state !== 'started') return;
+    const worker = this.worker;
     try {
-      this.lastStats = await this.request('flush');
+      const stats = await this.request('flush');
+      // The 'done' handler stored these already; if the worker's exit was handled before this
+      // continuation ran, its counters were carried over and must not be stored a second time.
+      if (this.worker === worker) this.lastStats = stats;
     } catch {
       // The worker died during the flush (its waiters were told, a new one is starting): like the
       // in-thread writer's flush, this never rejects; what the new worker gets is written by it.
@@ -158,7 +162,11 @@ export class AuditWriterThread implements AuditEntryWriter {
     if (wasStarted && this.worker) {
       const worker = this.worker;
       try {
-        this.lastStats = await this.request('close');
+        const stats = await this.request('close');
+        // The worker ends itself after answering: when its exit was handled before this
+        // continuation ran, its counters are in `carried` already (storing them again counted
+        // every entry twice).
+        if (this.worker === worker) this.lastStats = stats;
       } catch (error) {
         this.logger.error(`the audit writer thread did not close cleanly: ${describe(error)}`);
       }
