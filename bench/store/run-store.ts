@@ -21,7 +21,6 @@
  * beyond their sum is its own bookkeeping and the garbage collection of entries kept alive across
  * round trips (the batch in flight and the one sealed ahead).
  */
-import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import {
   AuditWriter,
@@ -35,7 +34,7 @@ import {
   type SealedEntry,
   type TypeOrmAuditStore,
 } from 'sealed-audit';
-import { median, ratio, table } from '../lib/bench-report';
+import { median, procCpuUs, ratio, table } from '../lib/bench-report';
 
 export interface StoreBenchOptions {
   entries: number;
@@ -56,15 +55,9 @@ interface Sample {
   mainCpuUs: number;
 }
 
-/** CPU time of the main thread (user + system), µs, from /proc (10 ms ticks); NaN elsewhere. */
+/** CPU time of this process's main thread (user + system), µs, from /proc; NaN elsewhere. */
 function mainThreadCpuUs(): number {
-  try {
-    const fields = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // utime and stime are fields 14 and 15 of stat; after "pid (comm) " they are the 12th and 13th.
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return Number.NaN;
-  }
+  return procCpuUs(process.pid, process.pid);
 }
 
 function events(count: number): AuditEvent[] {
