@@ -13,11 +13,14 @@
  * The HMAC key is fixed; `hash` costs one HMAC-SHA-256 per hashed value, included in (a).
  *
  * (a) and (b) measure the call the writer makes (core/writer/audit-entry.builder.ts, buildEntry):
- * `redactor.redact(body, bodyType, report, 'request.body')` with a fresh RedactionReport (a Map)
- * per payload, then the report turned into the plain object the entry stores as
- * `payload.redactions` (reportObject, replicated below). The rows marked "no report" call
- * `redact(payload, type)` alone: what the redactor costs when nobody asks what it changed (no
- * production caller does that for a body; shown for comparison only).
+ * `redactor.redactTraced(body, bodyType, trace, 'request.body')` with a fresh RedactionTrace per
+ * payload (the redactor's notes in order), then `redactor.reportObject(trace)`, the plain object
+ * the entry stores as `payload.redactions` (built once per distinct sequence of notes, a copy per
+ * entry). The rows marked "Map report" make the call buildEntry made before the trace, the public
+ * API's: `redact(body, type, report, 'request.body')` with a fresh RedactionReport (a Map), then
+ * the Map turned into the stored object (reportObject, replicated below). The rows marked "no
+ * report" call `redact(payload, type)` alone: what the redactor costs when nobody asks what it
+ * changed (no production caller does that for a body; shown for comparison only).
  */
 require('reflect-metadata');
 const path = require('node:path');
@@ -111,16 +114,35 @@ function reportObject(report) {
   return out;
 }
 
-/** What buildEntry does with a request body: redact with a fresh report under 'request.body', then store the report. */
-function productionRedact(payload, type) {
+let RedactionTrace = null;
+try {
+  // Internal module of the built library (not part of its API): buildEntry's report.
+  ({ RedactionTrace } = require(path.join(libDir, 'core/redaction/redaction-report.js')));
+} catch {
+  // an older build: buildEntry used the Map report, measured as such below
+}
+
+/** What buildEntry did with a request body before the trace (the public API): redact with a fresh Map report under 'request.body', then store the report. */
+function mapRedact(payload, type) {
   const report = new Map();
   const body = redactor.redact(payload, type, report, 'request.body');
   return report.size > 0 ? [body, reportObject(report)] : body;
 }
 
-function measure(name, payload, type, withReport = true) {
+/** What buildEntry does with a request body: redact noting into a fresh trace under 'request.body', then the stored report object. */
+function tracedRedact(payload, type) {
+  const trace = new RedactionTrace();
+  const body = redactor.redactTraced(payload, type, trace, 'request.body');
+  return trace.empty ? body : [body, redactor.reportObject(trace)];
+}
+
+const productionRedact = RedactionTrace && typeof redactor.redactTraced === 'function' ? tracedRedact : mapRedact;
+
+/** `report`: 'production' (buildEntry's call), 'map' (the public Map report) or 'none'. */
+function measure(name, payload, type, report = 'production') {
   const stringify = () => JSON.stringify(payload);
-  const redact = withReport ? () => productionRedact(payload, type) : () => redactor.redact(payload, type);
+  const redact =
+    report === 'production' ? () => productionRedact(payload, type) : report === 'map' ? () => mapRedact(payload, type) : () => redactor.redact(payload, type);
   for (let i = 0; i < WARMUP; i += 1) {
     stringify();
     redact();
@@ -163,11 +185,18 @@ function stringsOf(value, out = []) {
 const results = [
   measure('(a) declared DTO', declared, CreatePatientDto),
   measure('(b) free-text heavy', freeText, undefined),
-  measure('(a) no report', declared, CreatePatientDto, false),
-  measure('(b) no report', freeText, undefined, false),
+  measure('(a) no report', declared, CreatePatientDto, 'none'),
+  measure('(b) no report', freeText, undefined, 'none'),
+  ...(productionRedact === tracedRedact
+    ? [measure('(a) Map report', declared, CreatePatientDto, 'map'), measure('(b) Map report', freeText, undefined, 'map')]
+    : []),
 ];
 console.log(`node ${process.version}, ${ROUNDS} rounds × ${PER_ROUND} payloads after ${WARMUP} warm-up; median round`);
-console.log("(a), (b): redact(body, type, report, 'request.body') + the stored report object, as buildEntry does");
+console.log(
+  productionRedact === tracedRedact
+    ? "(a), (b): redactTraced(body, type, trace, 'request.body') + reportObject(trace), as buildEntry does; Map report: redact(body, type, new Map(), 'request.body') + the Map as an object (the public API, buildEntry's call before the trace)"
+    : "(a), (b): redact(body, type, report, 'request.body') + the stored report object, as buildEntry does",
+);
 for (const r of results) {
   console.log(
     `${r.name.padEnd(22)} ${String(r.bytes).padStart(5)} B   JSON.stringify ${r.stringifyUs.toFixed(2).padStart(6)} µs   redact ${r.redactUs.toFixed(2).padStart(7)} µs   ratio ${r.ratio.toFixed(2)}×`,
@@ -227,6 +256,18 @@ function reportAlone(lines) {
   return reportObject(report);
 }
 const linesA = reportLines(declared, CreatePatientDto);
+/** The notes buildEntry's trace gets for a payload, to rebuild the traced report alone (the notes added, then the stored object). */
+function traceNotes(payload, type) {
+  const trace = new RedactionTrace();
+  redactor.redactTraced(payload, type, trace, 'request.body');
+  return trace.notes.slice();
+}
+function traceAlone(notes) {
+  const trace = new RedactionTrace();
+  for (let i = 0; i < notes.length; i += 2) trace.add(notes[i], notes[i + 1]);
+  return redactor.reportObject(trace);
+}
+const notesA = productionRedact === tracedRedact ? traceNotes(declared, CreatePatientDto) : null;
 /**
  * Each match the redactor finds in (b)'s strings, tried again with its detector's own expression
  * (sticky, at the match's start, as the candidate paths try it): the expression runs the detection of
@@ -254,6 +295,7 @@ function expressionsAlone() {
 const floors = [
   ['(a) one HMAC pseudonym', declared, () => redactor.pseudonym(declared.email)],
   [`(a) report alone, ${linesA.length} lines`, declared, () => reportAlone(linesA)],
+  ...(notesA ? [[`(a) trace alone, ${notesA.length / 2} notes`, declared, () => traceAlone(notesA)]] : []),
   ['(a) bare copy of the payload', declared, () => copy(declared)],
   ['(b) bare copy of the payload', freeText, () => copy(freeText)],
   [`(b) bare byte loop, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += byteLoop(text); return n; }],

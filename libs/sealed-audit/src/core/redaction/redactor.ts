@@ -19,6 +19,7 @@ import { HmacSha256 } from './hmac-sha256';
 import { mask } from './masks';
 import type { PiiStrategy } from './pii-field.decorator';
 import { getRedactionPlan, type FieldRule, type RedactionPlan } from './redaction-plan';
+import { noteLine, RedactionTrace, ReportObjects, type RedactionReport } from './redaction-report';
 import { compileBirthKeyMatcher, compileSensitiveKeyMatcher } from './sensitive-keys';
 
 /** Per built-in detector: `false` turns it off, `true` keeps its default, a strategy changes what a match becomes. */
@@ -56,15 +57,7 @@ export interface RedactorOptions {
   maxNodes?: number;
 }
 
-/**
- * Where a value was changed and how: `"request.body.email" → "hash:email"`. Paths name array
- * items `[]` (one line for all items); the label is `<strategy>:<kind>` (`redact`, `mask`, `hash`,
- * `omit`, `custom`), several kinds in one text are joined with `,`. Never holds a value.
- */
-export type RedactionReport = Map<string, string>;
-
-/** Most lines one report keeps (a hostile body must not grow the entry without bound). */
-export const MAX_REPORT_LINES = 200;
+export { MAX_REPORT_LINES, listed, mergeLabels, type RedactionReport } from './redaction-report';
 
 /** Marker of the `redact` strategy. */
 export function redactedMarker(kind?: string): string {
@@ -174,7 +167,8 @@ interface WalkState {
    */
   ancestors: object[];
   nodes: number;
-  report: RedactionReport | undefined;
+  /** The public report (a Map), buildEntry's trace, or none. */
+  report: RedactionReport | RedactionTrace | undefined;
   /** Path of the current value (`request.body.items[].email`), kept only when a report is wanted. */
   at: string;
 }
@@ -215,6 +209,8 @@ export class Redactor {
   /** Longest text the detectors look at (longer ones are cut first: detection stays O(limit)). */
   private readonly scanLimit: number;
   private readonly keyMemo = new Map<string, KeyFacts>();
+  /** Stored report objects of the last distinct traces (see {@link reportObject}). */
+  private readonly reportObjects = new ReportObjects();
   /** Per DTO plan, what this redactor knows of each key (facts and rule together) and its compiled shapes. */
   private readonly planStates = new WeakMap<RedactionPlan, PlanState>();
   /**
@@ -290,6 +286,28 @@ export class Redactor {
   redactText(text: string, report?: RedactionReport, path?: string): string {
     if (report && path !== undefined) return this.text(text, { ancestors: [], nodes: 0, report, at: path });
     return this.text(text, undefined);
+  }
+
+  /**
+   * @internal {@link redact} noting into a trace (buildEntry's report) instead of a Map: the same
+   * notes, their stored object built once at the end by {@link reportObject}.
+   */
+  redactTraced(value: unknown, type: Function | undefined, trace: RedactionTrace, path: string): JsonValue {
+    const plan = type ? getRedactionPlan(type) : undefined;
+    return this.walk(value, plan, 0, { ancestors: [], nodes: 0, report: trace, at: path });
+  }
+
+  /** @internal {@link redactText} noting into a trace (see {@link redactTraced}). */
+  redactTextTraced(text: string, trace: RedactionTrace, path: string): string {
+    return this.text(text, { ancestors: [], nodes: 0, report: trace, at: path });
+  }
+
+  /**
+   * @internal What an entry stores as `payload.redactions` for a complete trace: the object of a
+   * Map filled with the same notes (see {@link ReportObjects}; a fresh object per call).
+   */
+  reportObject(trace: RedactionTrace): JsonObject {
+    return this.reportObjects.objectOf(trace);
   }
 
   /** The client address as configured by the `ip` detector setting (mask by default). */
@@ -723,16 +741,9 @@ export class Redactor {
 
   private note(state: WalkState, label: string): void {
     const report = state.report;
-    if (!report) return;
-    const path = state.at;
-    const existing = report.get(path);
-    if (existing === undefined) {
-      if (report.size < MAX_REPORT_LINES) report.set(path, label);
-      else report.set('[Truncated]', 'more redactions than the summary keeps');
-    } else if (existing !== label) {
-      const merged = mergeLabels(existing, label);
-      if (merged !== existing) report.set(path, merged);
-    }
+    if (report === undefined) return;
+    if (report instanceof RedactionTrace) report.add(state.at, label);
+    else noteLine(report, state.at, label);
   }
 }
 
@@ -838,31 +849,6 @@ function wellFormed(text: string): string {
 /** Report label of a declared field: `<strategy>:<kind>` (`custom` for a function, `pii` without a kind). */
 function ruleLabel(strategy: PiiStrategy, kind: string | undefined): string {
   return `${typeof strategy === 'function' ? 'custom' : strategy}:${kind ?? 'pii'}`;
-}
-
-/**
- * @internal `existing` with each label of `label` (one, or several joined with `,`) that it does
- * not list yet appended: `redact:card` + `redact:email,redact:card` → `redact:card,redact:email`.
- */
-export function mergeLabels(existing: string, label: string): string {
-  if (!label.includes(',')) return listed(existing, label) ? existing : `${existing},${label}`;
-  let merged = existing;
-  for (const one of label.split(',')) if (!listed(merged, one)) merged = `${merged},${one}`;
-  return merged;
-}
-
-/**
- * @internal `existing.split(',').includes(label)` without the split: `label` is one of the
- * comma-separated labels of `existing` (a label holding a comma is never one of them).
- */
-export function listed(existing: string, label: string): boolean {
-  if (label.includes(',')) return false;
-  const n = label.length;
-  if (n === 0) return existing.split(',').includes('');
-  for (let at = existing.indexOf(label); at !== -1; at = existing.indexOf(label, at + 1)) {
-    if ((at === 0 || existing.charCodeAt(at - 1) === 44) && (at + n === existing.length || existing.charCodeAt(at + n) === 44)) return true;
-  }
-  return false;
 }
 
 /** `<parent><segment>` of a key: the last one is kept per key, so a path is one string across calls (its hash computed once). */

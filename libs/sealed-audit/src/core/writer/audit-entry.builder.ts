@@ -1,5 +1,6 @@
-import { AUDIT_ENTRY_MAX_LENGTHS as M, type AuditEntry, type AuditEvent, type JsonObject } from '../audit-event';
-import type { RedactionReport, Redactor } from '../redaction/redactor';
+import { AUDIT_ENTRY_MAX_LENGTHS as M, type AuditEntry, type AuditEvent, type JsonObject, type JsonValue } from '../audit-event';
+import { RedactionTrace } from '../redaction/redaction-report';
+import type { Redactor } from '../redaction/redactor';
 import { canonicalize } from '../sealing/canonical-json';
 import { PAYLOAD_TEXT, type WithPayloadText } from '../sealing/seal';
 
@@ -30,48 +31,50 @@ export function buildEntry(
   options: BuildEntryOptions = {},
 ): Omit<AuditEntry, 'seq'> & WithPayloadText {
   const payload: JsonObject = {};
-  const report: RedactionReport = new Map();
+  // The notes of every redaction below, in order: the stored object is built once at the end, from a
+  // cache when an earlier entry made the same notes (see RedactionTrace). Same content as a Map report.
+  const report = new RedactionTrace();
   if (event.http) {
     const http: JsonObject = {
       method: event.http.method,
-      route: redactor.redactText(event.http.route, report, 'http.route'),
+      route: redactor.redactTextTraced(event.http.route, report, 'http.route'),
       status: event.http.status,
       durationMs: Math.round(event.http.durationMs * 1000) / 1000,
     };
     if (event.http.ip !== undefined) {
       // The client address is personal data too: it follows the `ip` detector setting (masked by default).
       http.ip = redactor.redactIp(String(event.http.ip));
-      if (redactor.ipStrategy !== false && http.ip !== event.http.ip) report.set('http.ip', `${redactor.ipStrategy}:ip`);
+      if (redactor.ipStrategy !== false && http.ip !== event.http.ip) report.add('http.ip', `${redactor.ipStrategy}:ip`);
     }
-    if (event.http.userAgent !== undefined) http.userAgent = redactor.redactText(event.http.userAgent, report, 'http.userAgent');
+    if (event.http.userAgent !== undefined) http.userAgent = redactor.redactTextTraced(event.http.userAgent, report, 'http.userAgent');
     payload.http = http;
   }
-  if (event.actor?.roles?.length) payload.actorRoles = event.actor.roles.map((role) => redactor.redactText(String(role), report, 'actorRoles[]'));
+  if (event.actor?.roles?.length) payload.actorRoles = event.actor.roles.map((role) => redactor.redactTextTraced(String(role), report, 'actorRoles[]'));
   if (event.request) {
     const request: JsonObject = {};
     const { params, query, body, headers, bodyType } = event.request;
-    if (isPresent(params)) request.params = redactor.redact(params, undefined, report, 'request.params');
-    if (isPresent(query)) request.query = redactor.redact(query, undefined, report, 'request.query');
+    if (isPresent(params)) request.params = redactor.redactTraced(params, undefined, report, 'request.params');
+    if (isPresent(query)) request.query = redactor.redactTraced(query, undefined, report, 'request.query');
     if (body !== undefined && body !== null && !(typeof body === 'object' && isEmpty(body))) {
-      request.body = redactor.redact(body, bodyType, report, 'request.body');
+      request.body = redactor.redactTraced(body, bodyType, report, 'request.body');
     }
-    if (isPresent(headers)) request.headers = redactor.redact(headers, undefined, report, 'request.headers');
+    if (isPresent(headers)) request.headers = redactor.redactTraced(headers, undefined, report, 'request.headers');
     if (Object.keys(request).length > 0) payload.request = request;
   }
   if (event.response && event.response.body !== undefined) {
-    payload.response = { body: redactor.redact(event.response.body, event.response.type, report, 'response.body') };
+    payload.response = { body: redactor.redactTraced(event.response.body, event.response.type, report, 'response.body') };
   }
   if (event.error) {
     const error: JsonObject = {
-      name: redactor.redactText(event.error.name, report, 'error.name'),
-      message: redactor.redactText(event.error.message, report, 'error.message'),
+      name: redactor.redactTextTraced(event.error.name, report, 'error.name'),
+      message: redactor.redactTextTraced(event.error.message, report, 'error.message'),
     };
     if (event.error.status !== undefined) error.status = event.error.status;
-    if (event.error.details !== undefined) error.details = redactor.redact(event.error.details, undefined, report, 'error.details');
+    if (event.error.details !== undefined) error.details = redactor.redactTraced(event.error.details, undefined, report, 'error.details');
     payload.error = error;
   }
-  if (event.metadata && !isEmpty(event.metadata)) payload.metadata = redactor.redactObject(event.metadata, undefined, report, 'metadata');
-  if (report.size > 0) payload.redactions = reportObject(report);
+  if (event.metadata && !isEmpty(event.metadata)) payload.metadata = asObject(redactor.redactTraced(event.metadata, undefined, report, 'metadata'));
+  if (!report.empty) payload.redactions = redactor.reportObject(report);
   const payloadText = capPayload(payload, options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES);
 
   const ts = isoTimestamp(event.timestamp);
@@ -120,15 +123,9 @@ function isoTimestamp(date: Date): string {
   return `${cachedPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
 
-/** The redaction report as a plain object (`Object.fromEntries` is several times slower on this path). */
-function reportObject(report: RedactionReport): JsonObject {
-  const out: JsonObject = {};
-  for (const [path, what] of report) {
-    // A plain assignment of "__proto__" would set the prototype instead of a key.
-    if (path === '__proto__') Object.defineProperty(out, path, { value: what, enumerable: true, writable: true, configurable: true });
-    else out[path] = what;
-  }
-  return out;
+/** What Redactor.redactObject makes of a redacted value: the object itself, or `{ value: … }`. */
+function asObject(result: JsonValue): JsonObject {
+  return result !== null && typeof result === 'object' && !Array.isArray(result) ? result : { value: result };
 }
 
 /** A NUL or any UTF-16 surrogate: only then is the slower lone-surrogate replacement needed. */

@@ -1,0 +1,254 @@
+import 'reflect-metadata';
+import fc from 'fast-check';
+import { Type } from 'class-transformer';
+import type { AuditEvent, JsonObject, JsonValue } from '../audit-event';
+import { PiiField, type PiiFieldOptions } from '../redaction/pii-field.decorator';
+import { Redactor, type RedactionReport } from '../redaction/redactor';
+import { buildEntry } from './audit-entry.builder';
+
+/**
+ * buildEntry collects its redaction report as a trace (RedactionTrace) and builds the stored
+ * `payload.redactions` from it, from a cache when an earlier entry made the same notes. The
+ * reference is the public path it replaced: every part redacted with one RedactionReport (a Map)
+ * through the public methods, then the Map turned into an object key by key.
+ */
+const KEY = 'test-hmac-key-0123456789abcdef0123456789abcdef';
+
+/** The stored object of a Map report, as buildEntry built it before the trace. */
+function mapObject(report: RedactionReport): JsonObject {
+  const out: JsonObject = {};
+  for (const [path, what] of report) {
+    if (path === '__proto__') Object.defineProperty(out, path, { value: what, enumerable: true, writable: true, configurable: true });
+    else out[path] = what;
+  }
+  return out;
+}
+
+function isEmpty(value: object): boolean {
+  for (const _ in value) return false;
+  return true;
+}
+
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null && !(typeof value === 'object' && isEmpty(value));
+}
+
+/** The payload buildEntry stored before the trace: the same calls in the same order, with a public Map report. */
+function referencePayload(event: AuditEvent, redactor: Redactor): JsonObject {
+  const payload: JsonObject = {};
+  const report: RedactionReport = new Map();
+  if (event.http) {
+    const http: JsonObject = {
+      method: event.http.method,
+      route: redactor.redactText(event.http.route, report, 'http.route'),
+      status: event.http.status,
+      durationMs: Math.round(event.http.durationMs * 1000) / 1000,
+    };
+    if (event.http.ip !== undefined) {
+      http.ip = redactor.redactIp(String(event.http.ip));
+      if (redactor.ipStrategy !== false && http.ip !== event.http.ip) report.set('http.ip', `${redactor.ipStrategy}:ip`);
+    }
+    if (event.http.userAgent !== undefined) http.userAgent = redactor.redactText(event.http.userAgent, report, 'http.userAgent');
+    payload.http = http;
+  }
+  if (event.actor?.roles?.length) payload.actorRoles = event.actor.roles.map((role) => redactor.redactText(String(role), report, 'actorRoles[]'));
+  if (event.request) {
+    const request: JsonObject = {};
+    const { params, query, body, headers, bodyType } = event.request;
+    if (isPresent(params)) request.params = redactor.redact(params, undefined, report, 'request.params');
+    if (isPresent(query)) request.query = redactor.redact(query, undefined, report, 'request.query');
+    if (body !== undefined && body !== null && !(typeof body === 'object' && isEmpty(body))) request.body = redactor.redact(body, bodyType, report, 'request.body');
+    if (isPresent(headers)) request.headers = redactor.redact(headers, undefined, report, 'request.headers');
+    if (Object.keys(request).length > 0) payload.request = request;
+  }
+  if (event.response && event.response.body !== undefined) {
+    payload.response = { body: redactor.redact(event.response.body, event.response.type, report, 'response.body') };
+  }
+  if (event.error) {
+    const error: JsonObject = {
+      name: redactor.redactText(event.error.name, report, 'error.name'),
+      message: redactor.redactText(event.error.message, report, 'error.message'),
+    };
+    if (event.error.status !== undefined) error.status = event.error.status;
+    if (event.error.details !== undefined) error.details = redactor.redact(event.error.details, undefined, report, 'error.details');
+    payload.error = error;
+  }
+  if (event.metadata && !isEmpty(event.metadata)) payload.metadata = redactor.redactObject(event.metadata, undefined, report, 'metadata');
+  if (report.size > 0) payload.redactions = mapObject(report);
+  return payload;
+}
+
+/** `path → label` of a stored report, sorted (storage canonicalizes: key order does not count, content does). */
+function lines(redactions: JsonValue | undefined): Array<[string, JsonValue]> | undefined {
+  if (redactions === undefined) return undefined;
+  expect(Object.getPrototypeOf(redactions)).toBe(Object.prototype);
+  return Object.entries(redactions as JsonObject).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function declare(type: Function, key: string, options?: PiiFieldOptions): void {
+  PiiField(options)(type.prototype as object, key);
+}
+
+/** An object with exactly these own keys in this order (`__proto__` included, as JSON.parse makes it). */
+function objectOf(entries: ReadonlyArray<readonly [string, unknown]>): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  return object;
+}
+
+const KEYS = ['email', 'phone', 'ssn', 'fullName', 'notes', 'tags', 'nested', 'items', 'city', 'password', 'token', 'dob', 'born', 'age', '__proto__', 'a.b', 'a', 'x[]', 'jane@example.com'];
+const STRATEGIES: ReadonlyArray<PiiFieldOptions | undefined> = [
+  undefined,
+  { strategy: 'redact', kind: 'name' },
+  { strategy: 'redact' },
+  { strategy: 'mask' },
+  { strategy: 'mask', kind: 'phone' },
+  { strategy: 'hash', kind: 'email' },
+  { strategy: 'omit', kind: 'referral-letter' },
+  { strategy: (value) => `custom:${typeof value}`, kind: 'x' },
+  { strategy: () => 'call me on +44 20 7946 0958' },
+];
+/** Free text with and without PII the detectors find (e-mail, phone, card, IP, several in one text), dates for birth-date keys. */
+const TEXTS = [
+  'Springfield',
+  'jane.doe@example.com',
+  '+44 20 7946 0958',
+  '4111 1111 1111 1111',
+  'paid by 4111 1111 1111 1111, mail jane.doe@example.com',
+  'call +44 20 7946 0958 or mail jane.doe@example.com',
+  '1931-07-19',
+  'from 203.0.113.7',
+  '2025-01-02T03:04:05.678Z',
+  '',
+  'lone \ud800',
+];
+
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(...TEXTS),
+    fc.constantFrom(null, undefined, 0, 41, true),
+    fc.array(fc.oneof(fc.constantFrom(...TEXTS), fc.constant(null)), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('street', 'email', 'city', 'password', 'a.b', 'notes'), tie('value'), { maxKeys: 3 }),
+  ),
+})).value;
+
+/** A body of these keys: plain values, a nested object of the same keys (for a nested DTO), or arrays of such objects. */
+const body = (keys: readonly string[]): fc.Arbitrary<unknown> =>
+  fc.array(value, { minLength: keys.length * 3, maxLength: keys.length * 3 }).map((values) => {
+    const inner = objectOf(keys.map((key, i) => [key, values[keys.length + i]] as const));
+    const itemA = objectOf(keys.map((key, i) => [key, values[2 * keys.length + i]] as const));
+    return objectOf(keys.map((key, i) => [key, key === 'nested' ? inner : key === 'items' ? [itemA, inner, itemA] : values[i]] as const));
+  });
+
+const texts = fc.constantFrom(...TEXTS);
+const dictionary = fc.dictionary(fc.constantFrom('id', 'q', 'authorization', 'cookie', 'email', 'page', 'x-api-key'), fc.oneof(texts, fc.constant(undefined)), { maxKeys: 4 });
+
+/** An event of random parts; `types` are the DTO classes its body and response may be declared as. */
+const event = (types: readonly Function[], keys: readonly string[]): fc.Arbitrary<AuditEvent> =>
+  fc
+    .record(
+      {
+        http: fc.record(
+          {
+            method: fc.constant('POST'),
+            route: fc.constantFrom('/patients/:id', '/mail/jane.doe@example.com'),
+            status: fc.constantFrom(200, 400),
+            durationMs: fc.constant(1.23456),
+            ip: fc.constantFrom('203.0.113.7', '::1', 'not an ip'),
+            userAgent: texts,
+          },
+          { requiredKeys: ['method', 'route', 'status', 'durationMs'] },
+        ),
+        roles: fc.array(texts, { maxLength: 3 }),
+        params: dictionary,
+        query: dictionary,
+        headers: dictionary,
+        body: fc.oneof(body(keys), value),
+        bodyType: fc.option(fc.constantFrom(...types), { nil: undefined }),
+        response: fc.record({ body: fc.oneof(body(keys), fc.array(body(keys), { maxLength: 2 })), type: fc.option(fc.constantFrom(...types), { nil: undefined }) }),
+        error: fc.record({ name: fc.constantFrom('Error', 'jane.doe@example.com'), message: texts, details: value }, { requiredKeys: ['name', 'message'] }),
+        metadata: fc.oneof(fc.dictionary(fc.constantFrom('tenant', 'email', 'password', 'note'), value, { maxKeys: 3 }), fc.constant({})),
+      },
+      { requiredKeys: [] },
+    )
+    .map(({ http, roles, params, query, headers, body: payload, bodyType, response, error, metadata }) => ({
+      timestamp: new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 678)),
+      action: 'patient.create',
+      outcome: 'success' as const,
+      actor: { id: 'u-1', roles },
+      ...(http !== undefined ? { http } : {}),
+      request: { params, query, headers, body: payload, ...(bodyType !== undefined ? { bodyType } : {}) },
+      ...(response !== undefined ? { response } : {}),
+      ...(error !== undefined ? { error } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
+    }));
+
+/** Whether buildEntry's last report object came from the redactor's cache (white box: the spec must see both paths run). */
+function cacheHead(redactor: Redactor): unknown {
+  return (redactor as unknown as { reportObjects: { traces: unknown[] } }).reportObjects.traces[0];
+}
+
+describe('buildEntry: payload.redactions', () => {
+  it('is what a public Map report gives, key for key, for random events, first and later entries, DTOs or not', () => {
+    let hits = 0;
+    let misses = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...STRATEGIES.keys())), { maxLength: 8 }),
+        fc.array(fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...STRATEGIES.keys())), { maxLength: 3 }),
+        fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (declarations, innerDeclarations, keys, count, seed) => {
+          class InnerDto {}
+          for (const [key, strategy] of innerDeclarations) declare(InnerDto, key, STRATEGIES[strategy]);
+          class Dto {}
+          for (const [key, strategy] of declarations) declare(Dto, key, STRATEGIES[strategy]);
+          Type(() => InnerDto)(Dto.prototype as object, 'nested');
+          Type(() => Dto)(Dto.prototype as object, 'items');
+          const events = fc.sample(event([Dto, InnerDto], keys), { numRuns: count, seed });
+          const warm = new Redactor({ hmacKey: KEY });
+          const reference = new Redactor({ hmacKey: KEY });
+          // Each event three times, round robin: the cache sees repeats, near misses and evictions (12 > its 8 traces).
+          for (let round = 0; round < 3; round += 1) {
+            for (const one of events) {
+              const head = cacheHead(warm);
+              const entry = buildEntry(one, 'chain', warm);
+              const expected = referencePayload(one, reference);
+              expect(lines(entry.payload.redactions)).toEqual(lines(expected.redactions));
+              expect(entry.payload).toEqual(expected);
+              if (entry.payload.redactions !== undefined) {
+                if (cacheHead(warm) === head) hits += 1;
+                else misses += 1;
+                // An entry's object is its own: changing it changes no later entry.
+                (entry.payload.redactions as JsonObject)['request.body.email'] = 'changed';
+                delete (entry.payload.redactions as JsonObject)['http.route'];
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 300, seed: 20261126 },
+    );
+    expect(hits).toBeGreaterThan(500);
+    expect(misses).toBeGreaterThan(500);
+  });
+
+  it('notes the same path twice in a row as the Map does (array items), and a full report as one [Truncated] line', () => {
+    const redactor = new Redactor({ hmacKey: KEY });
+    const reference = new Redactor({ hmacKey: KEY });
+    const many = Object.fromEntries(Array.from({ length: 260 }, (_, i) => [`k${i}`, i % 2 === 0 ? 'jane.doe@example.com' : '+44 20 7946 0958']));
+    const items = ['jane.doe@example.com', 'jane.doe@example.com', '+44 20 7946 0958', 'jane.doe@example.com', '4111 1111 1111 1111'];
+    for (const metadata of [many, { items }, { items, many }]) {
+      const one: AuditEvent = { timestamp: new Date(0), action: 'a', outcome: 'success', metadata };
+      for (let round = 0; round < 2; round += 1) {
+        const entry = buildEntry(one, 'chain', redactor);
+        const expected = referencePayload(one, reference);
+        expect(lines(entry.payload.redactions)).toEqual(lines(expected.redactions));
+      }
+    }
+    const entry = buildEntry({ timestamp: new Date(0), action: 'a', outcome: 'success', metadata: { items } }, 'chain', redactor);
+    expect(entry.payload.redactions).toEqual({ 'metadata.items[]': 'redact:email,redact:phone,redact:card' });
+  });
+});
