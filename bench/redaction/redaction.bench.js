@@ -264,7 +264,10 @@ function traceNotes(payload, type) {
 }
 function traceAlone(notes) {
   const trace = new RedactionTrace();
-  for (let i = 0; i < notes.length; i += 2) trace.add(notes[i], notes[i + 1]);
+  for (let i = 0; i < notes.length; i += 2) {
+    if (typeof notes[i] === 'string') trace.add(notes[i], notes[i + 1]);
+    else trace.addGroup(notes[i], notes[i + 1]); // a compiled walker's deferred notes
+  }
   return redactor.reportObject(trace);
 }
 const notesA = productionRedact === tracedRedact ? traceNotes(declared, CreatePatientDto) : null;

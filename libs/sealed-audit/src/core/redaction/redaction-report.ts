@@ -72,6 +72,16 @@ export function reportObject(report: RedactionReport): JsonObject {
 }
 
 /**
+ * @internal Notes a compiled walker defers to the end of a call (see Redactor.compileShape): its
+ * key paths under one parent and, index-aligned, the label each key's note would have. One object
+ * per walker and parent path, reused on every call.
+ */
+export interface NoteGroup {
+  readonly paths: readonly string[];
+  readonly labels: readonly string[];
+}
+
+/**
  * @internal The report of one audit entry as buildEntry collects it: the redactor's notes, in
  * order, as `path, label, path, label, …`, turned into the stored object once at the end
  * ({@link ReportObjects}). A Map costs a hash look-up and often a store per note; most entries of
@@ -79,8 +89,11 @@ export function reportObject(report: RedactionReport): JsonObject {
  * the object is built once per distinct sequence of notes.
  */
 export class RedactionTrace {
-  /** `path, label` pairs, flattened, in the order noted (a pair equal to the one before it is left out). */
-  readonly notes: string[] = [];
+  /**
+   * `path, label` pairs and `group, bits` pairs (the notes of a group's keys whose bit is set, in
+   * key order), flattened, in the order noted (a pair equal to the one before it is left out).
+   */
+  readonly notes: Array<string | NoteGroup | number> = [];
 
   /** Notes one change (what {@link noteLine} does to a Map, deferred). */
   add(path: string, label: string): void {
@@ -92,6 +105,18 @@ export class RedactionTrace {
     // always kept; buildEntry's paths never are that, but the rule stays exact for any path.
     if (n !== 0 && notes[n - 1] === label && notes[n - 2] === path && path !== TRUNCATED_PATH) return;
     notes.push(path, label);
+  }
+
+  /**
+   * Notes the keys of `group` whose bit is set in `bits` (bit i: key i), as {@link add} would one by
+   * one in key order. Its paths are `<parent>.<key>`, never `[Truncated]`: the same group twice in a
+   * row changes nothing the second time.
+   */
+  addGroup(group: NoteGroup, bits: number): void {
+    const notes = this.notes;
+    const n = notes.length;
+    if (n !== 0 && notes[n - 1] === bits && notes[n - 2] === group) return;
+    notes.push(group, bits);
   }
 
   /** Whether anything was noted (the Map of the same notes would not be empty). */
@@ -113,7 +138,7 @@ const MAX_CACHED_NOTES = 1024;
  * entry shares, or can change, another entry's object.
  */
 export class ReportObjects {
-  private readonly traces: (readonly string[])[] = [];
+  private readonly traces: (RedactionTrace['notes'])[] = [];
   private readonly objects: JsonObject[] = [];
 
   /** The object an entry stores for `trace` (call it once the trace is complete). */
@@ -121,10 +146,18 @@ export class ReportObjects {
     const notes = trace.notes;
     const traces = this.traces;
     for (let t = 0; t < traces.length; t += 1) {
-      if (sameNotes(traces[t] as readonly string[], notes)) return { ...(this.objects[t] as JsonObject) };
+      if (sameNotes(traces[t] as RedactionTrace['notes'], notes)) return { ...(this.objects[t] as JsonObject) };
     }
     const report: RedactionReport = new Map();
-    for (let i = 0; i < notes.length; i += 2) noteLine(report, notes[i] as string, notes[i + 1] as string);
+    for (let i = 0; i < notes.length; i += 2) {
+      const at = notes[i] as string | NoteGroup;
+      if (typeof at === 'string') {
+        noteLine(report, at, notes[i + 1] as string);
+        continue;
+      }
+      const bits = notes[i + 1] as number;
+      for (let k = 0; k < at.paths.length; k += 1) if ((bits & (1 << k)) !== 0) noteLine(report, at.paths[k] as string, at.labels[k] as string);
+    }
     const object = reportObject(report);
     if (notes.length > MAX_CACHED_NOTES) return object;
     if (traces.length >= MAX_CACHED_TRACES) {
@@ -138,8 +171,11 @@ export class ReportObjects {
   }
 }
 
-/** Two sequences of notes, equal string for string (mostly the same string objects: the compiled walkers' precomputed paths). */
-function sameNotes(a: readonly string[], b: readonly string[]): boolean {
+/**
+ * Two sequences of notes, equal element for element: strings by content (mostly the same string
+ * objects: the compiled walkers' precomputed paths), groups by identity, bits by value.
+ */
+function sameNotes(a: RedactionTrace['notes'], b: RedactionTrace['notes']): boolean {
   const n = a.length;
   if (n !== b.length) return false;
   for (let i = 0; i < n; i += 1) if (a[i] !== b[i]) return false;

@@ -19,7 +19,7 @@ import { HmacSha256 } from './hmac-sha256';
 import { mask } from './masks';
 import type { PiiStrategy } from './pii-field.decorator';
 import { getRedactionPlan, type FieldRule, type RedactionPlan } from './redaction-plan';
-import { noteLine, RedactionTrace, ReportObjects, type RedactionReport } from './redaction-report';
+import { noteLine, RedactionTrace, ReportObjects, type NoteGroup, type RedactionReport } from './redaction-report';
 import { compileBirthKeyMatcher, compileSensitiveKeyMatcher } from './sensitive-keys';
 
 /** Per built-in detector: `false` turns it off, `true` keeps its default, a strategy changes what a match becomes. */
@@ -105,33 +105,50 @@ interface CompiledShape {
   walk: (object: Record<string, unknown>, depth: number, state: WalkState) => JsonObject;
   /** With a report: sets `state.at` to each key's path (precomputed per parent path, see {@link ShapePaths}). */
   walkReport: (object: Record<string, unknown>, depth: number, state: WalkState) => JsonObject;
+  /**
+   * With a trace (buildEntry's report): as walkReport, except that the notes of declared fields
+   * taking their strategy's common case (a marker, a masked or hashed text, an omitted value) are
+   * one bit each, added to the trace as one group at the end of the call (see deferredNote).
+   */
+  walkTrace: (object: Record<string, unknown>, depth: number, state: WalkState) => JsonObject;
 }
 
 /**
  * A compiled walker's key paths (`<parent>.<key>`, index-aligned with its steps) for the last few
  * parent paths it ran under (a DTO is usually reported under one or two: `request.body`,
  * `response.body`, `request.body.items[]`): built once, so a report line's path is a string whose
- * hash is already known, not one joined per note.
+ * hash is already known, not one joined per note. Each parent's paths come as a {@link NoteGroup}
+ * with the walker's deferred labels, the same object on every call: a trace that holds it compares
+ * with an earlier trace by identity.
  */
 class ShapePaths {
   private readonly parents: string[] = [];
-  private readonly paths: string[][] = [];
+  private readonly groups: NoteGroup[] = [];
 
-  constructor(private readonly segments: readonly string[]) {}
+  constructor(
+    private readonly segments: readonly string[],
+    private readonly labels: readonly string[],
+  ) {}
 
-  of(parent: string): readonly string[] {
+  of(parent: string): NoteGroup {
     const parents = this.parents;
-    for (let i = 0; i < parents.length; i += 1) if (parents[i] === parent) return this.paths[i] as string[];
-    const paths = this.segments.map((segment) => parent + segment);
+    for (let i = 0; i < parents.length; i += 1) if (parents[i] === parent) return this.groups[i] as NoteGroup;
+    const group: NoteGroup = { paths: this.segments.map((segment) => parent + segment), labels: this.labels };
     if (parents.length >= MAX_SHAPE_PARENTS) {
       parents.pop();
-      this.paths.pop();
+      this.groups.pop();
     }
     parents.unshift(parent);
-    this.paths.unshift(paths);
-    return paths;
+    this.groups.unshift(group);
+    return group;
   }
 }
+
+/**
+ * Steps of a compiled walker whose note a trace may take as one bit of a group (see deferredNote):
+ * the first 30, so a group's bits stay a small integer.
+ */
+const MAX_DEFERRED_STEPS = 30;
 
 /** Parent paths a compiled walker keeps key paths for. */
 const MAX_SHAPE_PARENTS = 4;
@@ -438,7 +455,11 @@ export class Redactor {
     const shapes = planState.shapes;
     for (let s = 0; s < shapes.length; s += 1) {
       const shape = shapes[s] as CompiledShape;
-      if (sameKeys(shape.keys, keys)) return state.report ? shape.walkReport(object, depth, state) : shape.walk(object, depth, state);
+      if (sameKeys(shape.keys, keys)) {
+        const report = state.report;
+        if (report === undefined) return shape.walk(object, depth, state);
+        return report instanceof RedactionTrace ? shape.walkTrace(object, depth, state) : shape.walkReport(object, depth, state);
+      }
     }
     const result: JsonObject = {};
     const limit = Math.min(keys.length, this.maxKeys);
@@ -604,6 +625,9 @@ export class Redactor {
     const segments: string[] = [];
     const lines: string[] = [];
     const reportLines: string[] = [];
+    const traceLines: string[] = [];
+    const deferred: (DeferredNote | undefined)[] = [];
+    const literals: string[] = [];
     for (let k = 0; k < keys.length; k += 1) {
       const key = keys[k] as string;
       if (UNSAFE_KEYS.has(key)) continue;
@@ -614,27 +638,53 @@ export class Redactor {
       const i = steps.length;
       const read = `try { v = o[${literal}]; } catch { v = '[Unreadable]'; }`;
       const valued = `v !== undefined && typeof v !== 'function' && typeof v !== 'symbol'`;
+      const reported = `state.at = p[${i}]; v = r${i}(v, depth, state); if (v !== undefined) out[${literal}] = v;`;
       lines.push(read, `if (${valued}) { v = s${i}(v, depth, state); if (v !== undefined) out[${literal}] = v; }`);
-      reportLines.push(read, `if (${valued}) { state.at = p[${i}]; v = r${i}(v, depth, state); if (v !== undefined) out[${literal}] = v; }`);
+      reportLines.push(read, `if (${valued}) { ${reported} }`);
       steps.push(this.stepOf(facts, rule, key));
       reportSteps.push(this.reportStepOf(facts, rule, key));
       segments.push(facts.segment);
+      deferred.push(i < MAX_DEFERRED_STEPS ? deferredNote(rule) : undefined);
+      literals.push(literal);
+    }
+    // A deferred note moves after the notes of the keys walked after it in the same call. Only notes
+    // of one path have an order that counts (labels merge in order), so a key whose path some other
+    // key's values may also be reported under (`a.b` beside `a`, `a[]` beside `a`) is not deferred.
+    for (let i = 0; i < segments.length; i += 1) {
+      const segment = segments[i] as string;
+      if (deferred[i] !== undefined && segments.some((other) => segment.startsWith(`${other}.`) || segment.startsWith(`${other}[`))) deferred[i] = undefined;
+    }
+    for (let i = 0; i < segments.length; i += 1) {
+      const literal = literals[i] as string;
+      const read = reportLines[2 * i] as string;
+      const valued = `v !== undefined && typeof v !== 'function' && typeof v !== 'symbol'`;
+      const reported = `state.at = p[${i}]; v = r${i}(v, depth, state); if (v !== undefined) out[${literal}] = v;`;
+      const note = deferred[i];
+      const bit = `m |= ${1 << i};`;
+      // Each branch is the one reportStepOf takes for the same value, with the note as a bit.
+      if (note === undefined) traceLines.push(read, `if (${valued}) { ${reported} }`);
+      else if (note.kind === 'omit') traceLines.push(read, `if (${valued} && v !== null) { ${bit} }`);
+      else if (note.kind === 'marker') traceLines.push(read, `if (${valued}) { if (v === null || Array.isArray(v)) { ${reported} } else { out[${literal}] = ${JSON.stringify(note.marker)}; ${bit} } }`);
+      else traceLines.push(read, `if (${valued}) { if (typeof v === 'string') { out[${literal}] = s${i}(v, depth, state); ${bit} } else { ${reported} } }`);
     }
     let walk: CompiledShape['walk'];
     let walkReport: CompiledShape['walkReport'];
+    let walkTrace: CompiledShape['walkTrace'];
     try {
       const names = [...steps.map((_, i) => `s${i}`), ...reportSteps.map((_, i) => `r${i}`), 'paths'];
       const factory = new Function(
         ...names,
         `'use strict';\nreturn [function compiledWalk(o, depth, state) {\nconst out = {};\nlet v;\n${lines.join('\n')}\nreturn out;\n}, ` +
-          `function compiledWalkReport(o, depth, state) {\nconst out = {};\nlet v;\nconst parent = state.at;\nconst p = paths.of(parent);\n${reportLines.join('\n')}\nstate.at = parent;\nreturn out;\n}];`,
-      ) as (...args: unknown[]) => [CompiledShape['walk'], CompiledShape['walkReport']];
-      [walk, walkReport] = factory(...steps, ...reportSteps, new ShapePaths(segments));
+          `function compiledWalkReport(o, depth, state) {\nconst out = {};\nlet v;\nconst parent = state.at;\nconst p = paths.of(parent).paths;\n${reportLines.join('\n')}\nstate.at = parent;\nreturn out;\n}, ` +
+          `function compiledWalkTrace(o, depth, state) {\nconst out = {};\nlet v;\nlet m = 0;\nconst parent = state.at;\nconst g = paths.of(parent);\nconst p = g.paths;\n${traceLines.join('\n')}\nstate.at = parent;\nif (m !== 0) state.report.addGroup(g, m);\nreturn out;\n}];`,
+      ) as (...args: unknown[]) => [CompiledShape['walk'], CompiledShape['walkReport'], CompiledShape['walkTrace']];
+      const labels = deferred.map((note) => note?.label ?? '');
+      [walk, walkReport, walkTrace] = factory(...steps, ...reportSteps, new ShapePaths(segments, labels));
     } catch {
       planState.compile = false; // not retried
       return;
     }
-    planState.shapes.push({ keys: keys.slice(), walk, walkReport });
+    planState.shapes.push({ keys: keys.slice(), walk, walkReport, walkTrace });
   }
 
   /** The path of an array's items (`<parent>[]`): the last one is kept, so a walker's precomputed paths stay the same strings. */
@@ -858,6 +908,31 @@ function keyPath(facts: KeyFacts, parent: string): string {
     facts.path = parent + facts.segment;
   }
   return facts.path;
+}
+
+/** A declared field's note that a compiled walker's trace variant takes as a bit (see deferredNote). */
+interface DeferredNote {
+  /** Which common case: an omitted value, a `redact` marker, or a masked or hashed text. */
+  kind: 'omit' | 'marker' | 'text';
+  label: string;
+  marker?: string;
+}
+
+/**
+ * The common case of a declared field's strategy, in which reportStepOf notes the rule's label and
+ * returns without walking into the value (so no other note is made under the field's path): `omit`
+ * (any value but null), `redact` (neither null nor an array: the marker), `mask` and `hash` (a
+ * string). Other strategies and undeclared keys are noted as they come.
+ */
+function deferredNote(rule: FieldRule | undefined): DeferredNote | undefined {
+  const declaration = rule?.declaration;
+  if (declaration === undefined) return undefined;
+  const { strategy, kind } = declaration;
+  const label = rule?.label ?? ruleLabel(strategy, kind);
+  if (strategy === 'omit') return { kind: 'omit', label };
+  if (rule?.marker !== undefined) return { kind: 'marker', label, marker: rule.marker };
+  if (strategy === 'mask' || strategy === 'hash') return { kind: 'text', label };
+  return undefined;
 }
 
 /** Two key lists, same keys in the same order. */
