@@ -5,11 +5,13 @@
  *   --only=http,…    run some benchmarks only
  *   --variants=a,b   HTTP: these variants only (the first is the baseline), e.g. none,sqlite
  *   --save           also write bench/results/<date>.md
+ * `scripts/bench.js --node=<path>` runs all of it (and every server) under another Node binary.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { machineLine } from './lib/bench-report';
+import { httpBudgetSection, type EntryFloors } from './lib/http-budget';
 import { runHttpBench } from './http/run-http';
 import { runStoreBench } from './store/run-store';
 
@@ -24,8 +26,9 @@ const httpVariants = args.find((arg) => arg.startsWith('--variants='))?.slice('-
 async function main(): Promise<void> {
   const sections = [machineLine()];
   console.log(sections[0]);
+  let httpCpu: Map<string, number> | undefined;
   if (wanted('http')) {
-    const report = await runHttpBench({
+    const { report, cpuPerRequest } = await runHttpBench({
       duration: quick ? 3 : 10,
       rounds: quick ? 1 : 3,
       warmup: quick ? 1 : 3,
@@ -52,9 +55,11 @@ async function main(): Promise<void> {
     });
     console.log(`\n${report}`);
     sections.push(report);
+    httpCpu = cpuPerRequest;
   }
+  let floors: EntryFloors | undefined;
   if (wanted('store')) {
-    const report = await runStoreBench({
+    const { report, ...measured } = await runStoreBench({
       entries: quick ? 5_000 : 20_000,
       batchSize: 100,
       rounds: quick ? 2 : 5,
@@ -62,6 +67,12 @@ async function main(): Promise<void> {
     });
     console.log(`\n${report}`);
     sections.push(report);
+    floors = measured;
+  }
+  const budget = httpCpu && httpBudgetSection(httpCpu, floors);
+  if (budget) {
+    console.log(`\n${budget}`);
+    sections.push(budget);
   }
   // The verify and redaction benchmarks are plain scripts over the built library: run them as they are.
   for (const [name, title, script, scriptArgs] of [

@@ -57,7 +57,13 @@ const BODY = JSON.stringify({
 async function start(variant: string, env: NodeJS.ProcessEnv, options: HttpBenchOptions): Promise<Running> {
   const child = spawn(process.execPath, [options.appScript], {
     env: { ...process.env, ...env, BENCH_VARIANT: variant, NODE_PATH: options.nodePath, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // stderr is passed on, and its first error line names why a variant did not start.
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    if (errors.length < 4096) errors += chunk.toString();
   });
   let buffer = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -66,7 +72,13 @@ async function start(variant: string, env: NodeJS.ProcessEnv, options: HttpBench
       const match = /listening (\d+)/.exec(buffer);
       if (match) resolve(Number(match[1]));
     });
-    child.once('exit', (code) => reject(new Error(`bench-app (${variant}) exited with ${code} before listening`)));
+    child.once('exit', (code) => {
+      // Nest colours its log: strip the escapes, then take the first "...Error: ..." line.
+      const plain = errors.replace(/\x1b\[[0-9;]*m/g, '');
+      const at = plain.search(/\b\w*Error: /);
+      const why = (at >= 0 ? plain.slice(at).split(/\n\s+at /)[0] ?? '' : plain.trim().split('\n').pop() ?? '').replace(/\s+/g, ' ');
+      reject(new Error(`exited with ${code} before listening${why ? `: ${why.slice(0, 240)}` : ''}`));
+    });
   });
   return { variant, child, port };
 }
@@ -111,8 +123,15 @@ async function stop(running: Running): Promise<void> {
   await once(running.child, 'exit');
 }
 
-/** Runs the benchmark and returns the Markdown report. */
-export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
+/** What the HTTP benchmark found: the Markdown report and each variant's median CPU per request (µs). */
+export interface HttpBenchResult {
+  report: string;
+  /** Median CPU per request of each variant that ran (all threads of its process), µs. */
+  cpuPerRequest: Map<string, number>;
+}
+
+/** Runs the benchmark and returns the Markdown report and the CPU figures. */
+export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBenchResult> {
   const work = mkdtempSync(join(tmpdir(), 'sealed-audit-bench-'));
   const database = `sa_bench_${process.pid}`;
   const admin = new Client({ connectionString: options.pgAdminUrl });
@@ -124,8 +143,18 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
   const env = { BENCH_SQLITE: join(work, 'audit.sqlite'), BENCH_PG_URL: pgUrl.toString(), BENCH_LOG_FILE: join(work, 'requests.log') };
 
   const running: Running[] = [];
+  // A variant that cannot start (e.g. better-sqlite3 built for another Node when the bench runs
+  // under `--node=`) is reported as such; the others still run.
+  const failed = new Map<string, string>();
   try {
-    for (const variant of options.variants) running.push(await start(variant, env, options));
+    for (const variant of options.variants) {
+      try {
+        running.push(await start(variant, env, options));
+      } catch (error) {
+        failed.set(variant, error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (failed.has(options.variants[0] ?? 'none')) throw new Error(`the baseline variant did not start: ${failed.get(options.variants[0] ?? 'none')}`);
     const results = new Map<string, RoundResult[]>(options.variants.map((v) => [v, []]));
     for (const server of running) await load(server, options.warmup, options.connections);
     for (let round = 0; round < options.rounds; round += 1) {
@@ -141,8 +170,12 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
     const baseRounds = results.get(options.variants[0] ?? 'none') ?? [];
     const base = median(baseRounds.map((r) => r.rps));
     const baseCpu = median(baseRounds.map((r) => r.cpuPerRequest));
+    const cpuPerRequest = new Map<string, number>();
     const rows = options.variants.map((variant) => {
       const rounds = results.get(variant) ?? [];
+      const failure = failed.get(variant);
+      if (failure !== undefined) return [variant, '-', '-', '-', '-', '-', '-', '-', '-', `did not start: ${failure}`];
+      cpuPerRequest.set(variant, median(rounds.map((r) => r.cpuPerRequest)));
       const rps = median(rounds.map((r) => r.rps));
       const counter = counters.get(variant);
       const written = counter ? `${String(counter.written)} written, ${String(counter.dropped)} dropped, ${String(counter.queued)} queued` : '-';
@@ -159,7 +192,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
         written,
       ];
     });
-    return [
+    const report = [
       `### HTTP overhead (autocannon, ${options.connections} connections, ${options.rounds} × ${options.duration} s rounds after ${options.warmup} s warm-up, median)`,
       '',
       table(['variant', 'req/s', 'vs none', 'p50 ms', 'p99 ms', 'CPU/req', 'main thread CPU/req', 'none CPU ÷ CPU', 'errors+non-2xx', 'audit writer'], rows),
@@ -168,6 +201,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<string> {
       'sensitive to this shared machine’s load than req/s. `none CPU ÷ CPU` is the throughput ratio a',
       'server bound by its own CPU would reach, ignoring the load generator that shares the cores.',
     ].join('\n');
+    return { report, cpuPerRequest };
   } finally {
     for (const server of running) await stop(server).catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);

@@ -201,7 +201,16 @@ async function writerThreadAppend(url: string, input: AuditEvent[], batchSize: n
   return sample;
 }
 
-export async function runStoreBench(options: StoreBenchOptions): Promise<string> {
+/** What the store benchmark found: the Markdown report and the per-entry CPU floors it measured. */
+export interface StoreBenchResult {
+  report: string;
+  /** Node CPU per entry of redact + seal alone (no database), µs. */
+  sealAloneUs: number;
+  /** Node CPU per entry of `store.append()` alone (entries sealed beforehand), µs. */
+  appendAloneUs: number;
+}
+
+export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBenchResult> {
   const database = `sa_bench_store_${process.pid}`;
   const admin = new Client({ connectionString: options.pgAdminUrl });
   await admin.connect();
@@ -259,7 +268,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
     const rawRate = rate(samples.raw);
     const perEntry = (list: Sample[]) => median(list.map((s) => s.cpuUs / options.entries));
     const sealAlone = median(sealCpu);
-    return [
+    const report = [
       `### Store append (PostgreSQL, ${options.entries} entries, batches of ${options.batchSize}, ${options.rounds} rounds alternated, median)`,
       '',
       table(
@@ -282,6 +291,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<string>
       `writer Node CPU per entry ${perEntry(samples.writer).toFixed(1)} µs = redact + seal alone ${sealAlone.toFixed(1)} + store.append() alone ` +
         `${perEntry(samples.store).toFixed(1)} + ${(perEntry(samples.writer) - sealAlone - perEntry(samples.store)).toFixed(1)} µs (writer bookkeeping, GC of entries alive across round trips).`,
     ].join('\n');
+    return { report, sealAloneUs: sealAlone, appendAloneUs: perEntry(samples.store) };
   } finally {
     await appendStore?.close().catch(() => undefined);
     await client.end().catch(() => undefined);
