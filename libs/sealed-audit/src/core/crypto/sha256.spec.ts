@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { SHA256_IV, sha256, sha256Compress } from './sha256';
+import { SHA256_IV, sha256, sha256Block, sha256Compress } from './sha256';
 
 const reference = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -38,5 +38,27 @@ describe('sha256 (JavaScript)', () => {
     for (let i = 0; i < 8; i += 1) out.writeInt32BE(words[8 + i] as number, i * 4);
     expect(out.toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect([...words.subarray(0, 8), ...words.subarray(16)]).toEqual(new Array(16).fill(7));
+  });
+
+  it('sha256Block reads the chaining value at one place and writes the result at another, as sha256Compress in place would', () => {
+    const words = fc.array(fc.integer({ min: -0x80000000, max: 0x7fffffff }), { minLength: 8, maxLength: 8 });
+    const block = fc.array(fc.integer({ min: -0x80000000, max: 0x7fffffff }), { minLength: 16, maxLength: 16 });
+    fc.assert(
+      fc.property(words, block, fc.nat({ max: 8 }), fc.nat({ max: 8 }), (chaining, message, fromOffset, toOffset) => {
+        const expected = Int32Array.from(chaining);
+        sha256Compress(expected, Int32Array.from(message), 0);
+        const from = new Int32Array(16).fill(3);
+        from.set(chaining, fromOffset);
+        const fromBefore = from.slice();
+        const to = new Int32Array(16).fill(5);
+        const padded = new Int32Array(32).fill(9);
+        padded.set(message, 16);
+        sha256Block(from, fromOffset, padded, 16, to, toOffset);
+        expect([...to.subarray(toOffset, toOffset + 8)]).toEqual([...expected]);
+        expect([...to.subarray(0, toOffset), ...to.subarray(toOffset + 8)]).toEqual(new Array(8).fill(5));
+        expect(from).toEqual(fromBefore);
+      }),
+      { numRuns: 300, seed: 20261126 },
+    );
   });
 });
