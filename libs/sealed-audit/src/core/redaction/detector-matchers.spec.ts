@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { BUILT_IN_DETECTORS, cardEndCodes, emailDomainEnd } from './detectors';
+
+/**
+ * The hand-written matchers that stand in for a built-in expression on the candidate paths must end
+ * where the expression (sticky, at the same place) ends, or fail where it fails, on any text: the
+ * expression itself is the oracle. Texts are built from the characters each expression tells apart
+ * (label and local-part characters, dots, separators, word characters that break `\b`, units above
+ * U+00FF) and from runs at the lengths its quantifiers stop at.
+ */
+
+const EMAIL = new RegExp(BUILT_IN_DETECTORS[4].pattern.source, 'y');
+/** The e-mail expression's domain part alone (what follows the `@`). */
+const EMAIL_DOMAIN = /[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/y;
+const CARD = new RegExp(BUILT_IN_DETECTORS[6].pattern.source, 'y');
+
+function stickyEnd(pattern: RegExp, text: string, at: number): number {
+  pattern.lastIndex = at;
+  return pattern.test(text) ? pattern.lastIndex : -1;
+}
+
+/** Every unit of `text`, then zeros (as regionUnits pads: no digit, no word character, no separator). */
+function unitsOf(text: string): Uint16Array {
+  const units = new Uint16Array(text.length + 8);
+  for (let i = 0; i < text.length; i += 1) units[i] = text.charCodeAt(i);
+  return units;
+}
+
+const EMAIL_PIECES = [
+  '@', '.', '..', '-', '_', 'a', 'Z', 'q', 'co', 'uk', 'example', 'mail-host', '0', '42', 'x1', ' ', ',', ':', '/', '%', '+', '\n', 'é', 'Ł', 'İ', '\u0140', '☃',
+  'a'.repeat(63), 'b'.repeat(64), 'c'.repeat(24), 'd'.repeat(25), 'E'.repeat(23), '.ab', '.abc.', '.a.b.c.d.e.f.g.h.ij', '.a.b.c.d.e.f.g.h.i.jk', 'x.y.z.w.v.u.t.s.r.q.p',
+  'jane.doe@example.com', 'a@b.io', 'x@y.z1', 'u@h.ex-ample', 'u@h.ex_ample', 'u@h.EXAMPLE9', 'u@-.co', 'u@a..co', 'margot.q@family-mail.example',
+];
+const emailTextArb = fc
+  .array(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...EMAIL_PIECES) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 3 }) }), { maxLength: 24 })
+  .map((parts) => parts.join(''));
+
+const CARD_PIECES = ['0', '1', '4', '9', '4111', '1111', '4111 1111 1111 1111', '4539-7712-0394-8821', '1234567890123456789012', ' ', '-', '  ', '--', ' -', '.', '+', '(', ')', 'x', '_', 'A', 'é', 'İ', '\u0120', '\u012d', ','];
+const cardTextArb = fc
+  .array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...CARD_PIECES) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 2 }) }), { maxLength: 30 })
+  .map((parts) => parts.join(''));
+
+describe('emailDomainEnd', () => {
+  it('ends where the domain part of the e-mail expression ends after every `@` (or fails with it)', () => {
+    fc.assert(
+      fc.property(emailTextArb, (text) => {
+        for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+          expect(emailDomainEnd(text, at)).toBe(stickyEnd(EMAIL_DOMAIN, text, at + 1));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('with the local part the candidate path takes, ends where the whole expression does', () => {
+    const isLocal = (c: number): boolean => /[A-Za-z0-9._%+-]/.test(String.fromCharCode(c));
+    fc.assert(
+      fc.property(emailTextArb, (text) => {
+        for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+          let start = at;
+          while (start > 0 && isLocal(text.charCodeAt(start - 1))) start -= 1;
+          if (start === at || at - start > 64) continue;
+          expect(emailDomainEnd(text, at)).toBe(stickyEnd(EMAIL, text, start));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes labels of 63 characters and top-level parts of 24 letters, not one more, and 9 dots at most', () => {
+    const cases = [
+      `u@${'a'.repeat(63)}.com`, `u@${'a'.repeat(64)}.com`, `u@x.${'c'.repeat(24)}`, `u@x.${'c'.repeat(25)}`, 'u@a.b.c.d.e.f.g.h.i.jk', 'u@a.b.c.d.e.f.g.h.i.j.kl', 'u@a.b.c.d.e.f.g.h.ij.k',
+      'u@x.ab_', 'u@x.ab9', 'u@x.ab-c', 'u@x.ab.9', 'u@x.a', 'u@.ab', 'u@x..ab',
+    ];
+    for (const text of cases) expect([text, emailDomainEnd(text, 1)]).toEqual([text, stickyEnd(EMAIL_DOMAIN, text, 2)]);
+  });
+});
+
+describe('cardEndCodes', () => {
+  it('ends where the card expression ends at every digit after a non-word character (or fails with it)', () => {
+    fc.assert(
+      fc.property(cardTextArb, (text) => {
+        const units = unitsOf(text);
+        for (let p = 0; p < text.length; p += 1) {
+          const c = text.charCodeAt(p);
+          if (c < 48 || c > 57 || (p > 0 && /\w/.test(text[p - 1] as string))) continue;
+          expect([text, p, cardEndCodes(units, p)]).toEqual([text, p, stickyEnd(CARD, text, p)]);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
