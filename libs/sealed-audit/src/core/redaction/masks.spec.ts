@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mask } from './masks';
+import { mask, wellFormedMasker } from './masks';
 
 /** The generic mask as first written (code points through `[...text]`): the allocation-free one must agree. */
 function genericByArray(text: string): string {
@@ -80,5 +80,29 @@ describe('mask', () => {
     expect(mask('+1 (555) 013-8842', 'phone')).toBe('********42');
     expect(mask('4539 7712 0394 8821', 'payment-card')).toBe('********8821');
     expect(mask('𝄞bc@d.org', 'email')).toBe('𝄞***@***.org');
+  });
+});
+
+describe('wellFormedMasker', () => {
+  const toWellFormed = (text: string): string => (text as unknown as { toWellFormed(): string }).toWellFormed();
+  const kinds = [undefined, 'name', 'postcode', 'email', 'E-Mail', 'card', 'payment-card', 'PAN', 'phone', 'Mobile', 'tel', 'iban', 'ip', 'IP', 'free-text', ''];
+  // Texts made of the characters every family's fast path decides on: digits, separators, `@` and
+  // `.`, letters, a surrogate pair, lone surrogates, and other non-ASCII text.
+  const unit = fc.constantFrom('0', '4', '9', ' ', '-', '+', '(', '@', '.', ':', 'a', 'Q', 'é', '𝄞', '\ud800', '\udc00', '☃');
+  const text = fc.oneof(fc.string({ unit, maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 40 }));
+
+  it('is mask(text, kind) made well-formed, for every family and any text', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...kinds), fc.array(text, { minLength: 1, maxLength: 5 }), (kind, texts) => {
+        const masker = wellFormedMasker(kind);
+        for (const t of texts) expect(masker(t)).toBe(toWellFormed(mask(t, kind)));
+      }),
+      { numRuns: 3000, seed: 20261126 },
+    );
+  });
+
+  it('agrees on the values the masks are written for', () => {
+    const values = ['Ottoline Vandergriff-Quarles', 'QX7 4ZJ', '+1 (555) 013-8842', '4539 7712 0394 8821', 'jane.doe@corp.com', '123', '12@34', 'a@b', '', 'ab\ud800cdefghijkl'];
+    for (const kind of kinds) for (const value of values) expect(wellFormedMasker(kind)(value)).toBe(toWellFormed(mask(value, kind)));
   });
 });

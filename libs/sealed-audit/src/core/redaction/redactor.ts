@@ -16,7 +16,7 @@ import {
   type PiiMatch,
 } from './detectors';
 import { HmacSha256 } from './hmac-sha256';
-import { mask } from './masks';
+import { mask, wellFormedMasker } from './masks';
 import type { PiiStrategy } from './pii-field.decorator';
 import { getRedactionPlan, type FieldRule, type RedactionPlan } from './redaction-plan';
 import { noteLine, RedactionTrace, ReportObjects, type NoteGroup, type RedactionReport } from './redaction-report';
@@ -554,7 +554,10 @@ export class Redactor {
       const marker = rule?.marker;
       if (strategy === 'omit') return () => undefined;
       if (marker !== undefined) return (value, depth, state) => (value === null || Array.isArray(value) ? general(value, depth, state) : marker);
-      if (strategy === 'mask') return (value, depth, state) => (typeof value === 'string' ? wellFormed(mask(value, kind)) : general(value, depth, state));
+      if (strategy === 'mask') {
+        const masker = wellFormedMasker(kind);
+        return (value, depth, state) => (typeof value === 'string' ? masker(value) : general(value, depth, state));
+      }
       if (strategy === 'hash') return (value, depth, state) => (typeof value === 'string' ? this.pseudonym(value) : general(value, depth, state));
       return general;
     }
@@ -589,10 +592,11 @@ export class Redactor {
         };
       }
       if (strategy === 'mask') {
+        const masker = wellFormedMasker(kind);
         return (value, depth, state) => {
           if (typeof value !== 'string') return general(value, depth, state);
           this.note(state, label);
-          return wellFormed(mask(value, kind));
+          return masker(value);
         };
       }
       if (strategy === 'hash') {
