@@ -89,6 +89,8 @@ describe('scanCandidates', () => {
     const text = fc.oneof(
       fc.array(fc.constantFrom(...PIECES), { maxLength: 30 }).map((parts) => parts.join('')),
       fc.string({ unit: fc.constantFrom(...'0123456789 ()+.-/:@_JKSIbBlLAZaeoxy,İĭ'), maxLength: 60 }),
+      // The letters of the pairs the tight loop stops at (l, b and their neighbours), in any order and parity.
+      fc.string({ unit: fc.constantFrom(...'lLbBeEoOdDiI-. \t\u00a0\u2000\u205f\u3000nyAJ1'), maxLength: 40 }),
       fc.string({ unit: 'binary', maxLength: 80 }),
     );
     fc.assert(
@@ -112,6 +114,20 @@ describe('scanCandidates', () => {
     expect(scan('sk_ 1234').bits).toBe(F_API);
     // Hyphens in and out of digit regions, at the very start, and a look-alike (U+012D).
     expect(scan('-a-1-2-3-4 \u012d').hyphens).toBe(6);
+  });
+
+  it('sees each letter feature at either byte of a 16-bit read (the tight loop stops at some only by pairs)', () => {
+    const features = ['née le', 'nee\u2000le', 'ne\u3000LE', 'ne\u00a0le', 'ne\tle', 'ne \u205fle', 'born', 'BIRTH', 'bday', 'b-day', 'dob', 'DOB', 'd.o.b', 'D.O.B', 'geboren', 'Bearer', 'bearer', 'eyJ', 'AKIA', 'ASIA', 'AIza', '//', 'sk_', 'xoxb-', 'glpat-'];
+    const before = ['', 'x', 'xy', 'xyz', '1', '12 ', '1234 ', ' ', '.', 'o', 'd', 'do', 'o.', '\u0130', '\u0164'];
+    const after = ['', ' ', 'x', '1', 'e', 'b', '1234'];
+    for (const feature of features) {
+      for (const b of before) {
+        for (const a of after) {
+          const t = b + feature + a;
+          expect([t, scan(t)]).toEqual([t, scanByClass(t)]);
+        }
+      }
+    }
   });
 
   it('reads texts longer than its buffer (it grows)', () => {

@@ -66,9 +66,19 @@ const S_L = 4; // l, L: may end `née le`
 const STOP = new Uint8Array(256);
 for (let c = 48; c <= 57; c += 1) STOP[c] = S_DIGIT;
 STOP[45] = S_HYPHEN;
-for (const c of '/:@_JKSIbB') STOP[c.charCodeAt(0)] = S_FEATURE;
-STOP[108] = S_L;
-STOP[76] = S_L;
+for (const c of '/:@_JKSI') STOP[c.charCodeAt(0)] = S_FEATURE;
+
+/** A pair that stops the tight loop though neither of its bytes stops alone (see {@link PAIR_STOP}). */
+const S_PAIR = 5;
+/** `l`, `L` ({@link S_L}) and `b`, `B` ({@link S_FEATURE}): looked at wherever the scan stops on them. */
+const SOFT = new Uint8Array(256);
+SOFT[108] = S_L;
+SOFT[76] = S_L;
+SOFT[98] = S_FEATURE;
+SOFT[66] = S_FEATURE;
+/** {@link STOP} or {@link SOFT}: what the scan looks at in a byte it reaches one at a time. */
+const LOOK = new Uint8Array(256);
+for (let c = 0; c < 256; c += 1) LOOK[c] = STOP[c]! | SOFT[c]!;
 
 /** Per byte: 1 for what a region holds (digits, ` ( ) + . -`), 0 for what ends it. */
 const IN_REGION = new Uint8Array(256);
@@ -104,14 +114,48 @@ let bytes = scanned.bytes;
 /** The same bytes two at a time (its own ArrayBuffer: offset 0, so aligned). */
 let pairs = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1);
 
+/** Whether the machine reads the bytes `a, b` as the 16-bit `a | b << 8` (little-endian) rather than `a << 8 | b`. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
- * Per pair of bytes (as one 16-bit read): 0 when neither byte stops the tight loop. Symmetric in
- * its two bytes, so the machine's byte order does not matter. The tight loop then reads two bytes
- * per step (64 KiB, but prose touches a few cache lines of it: a second byte's row holds the
- * letters together).
+ * Per pair of bytes `2j, 2j + 1` (as one 16-bit read): 0 when the tight loop may go past both. The
+ * tight loop then reads two bytes per step (64 KiB, but prose touches a few cache lines of it: a
+ * second byte's row holds the letters together).
+ *
+ * A byte that stops alone ({@link STOP}) stops either pair it is in. `l` and `b`, the commonest stops
+ * in prose, stop only where the pair can tell they may complete a feature, else the next byte that
+ * stops catches them:
+ * - `l` (`n[ée]e?\s+le`, any case) after a `\s` (an odd `l`: the pair holds the byte before it, and
+ *   every `\s` unit's Latin-1 byte is listed) or before an `e` (an even `l`: the pair holds the byte after it);
+ * - an even `b` (`B`) before the letters a birth keyword or `[Bb]earer` has after its `b` (`born`,
+ *   `birth`, `bday`, `b-day`, `bearer`, `geboren`), or after `do` or `o.` (`dob`, `d.o.b`: the pair
+ *   before it is `do` or `o.`, whose `b` the loop then looks at); an odd `b` stops always (the byte
+ *   after it is in the next pair).
+ * On a big-endian machine the pair's bytes are the other way round in the read, and every `l` and `b` stops.
  */
 const PAIR_STOP = new Uint8Array(65536);
-for (let a = 0; a < 256; a += 1) for (let b = 0; b < 256; b += 1) PAIR_STOP[a | (b << 8)] = STOP[a]! | STOP[b]!;
+{
+  const has = (chars: string, c: number): boolean => chars.includes(String.fromCharCode(c));
+  const spaceByte = new Uint8Array(256);
+  for (let u = 0; u <= 0xffff; u += 1) if (isRegexSpace(u)) spaceByte[u & 0xff] = 1;
+  for (let a = 0; a < 256; a += 1) {
+    for (let b = 0; b < 256; b += 1) {
+      let stop = STOP[a]! | STOP[b]!;
+      if (!LITTLE_ENDIAN) stop |= SOFT[a]! | SOFT[b]!;
+      else if (
+        (has('lL', a) && has('eE', b)) ||
+        (has('lL', b) && spaceByte[a] === 1) ||
+        (has('bB', a) && has('oOiIdD-e', b)) ||
+        has('bB', b) ||
+        (has('dD', a) && has('oO', b)) ||
+        (has('oO', a) && b === 46)
+      ) {
+        stop = S_PAIR;
+      }
+      PAIR_STOP[LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b] = stop;
+    }
+  }
+}
 
 /**
  * One pass over `text`: returns the `F_*` bits and fills {@link scanned}. Outside a region a tight
@@ -152,16 +196,25 @@ export function scanCandidates(text: string): number {
   for (;;) {
     // To the next stop byte: one byte to reach an even index, then two bytes per step.
     let c = view[i] as number;
-    if (STOP[c] === 0) {
+    if (LOOK[c] === 0) {
+      // (An odd byte left here never ends a pair that PAIR_STOP's look back needs: the scan comes to an
+      // odd byte only past a byte it looked at or a region, neither of them the `d`/`o` of `do`/`o.`.)
       if ((i & 1) !== 0) i += 1;
       let j = i >>> 1;
       while (PAIR_STOP[pair[j] as number] === 0) j += 1;
       i = j << 1;
       c = view[i] as number;
-      if (STOP[c] === 0) c = view[++i] as number;
+      if (LOOK[c] === 0) {
+        c = view[++i] as number;
+        if (LOOK[c] === 0) {
+          // `do` or `o.`: the byte after them may be the `b` of `dob` or `d.o.b`.
+          i += 1;
+          continue;
+        }
+      }
     }
     if (i >= n) break;
-    const stop = STOP[c] as number;
+    const stop = LOOK[c] as number;
     if (stop === S_DIGIT) {
       const start = regionStart(view, i);
       let runDigits = 0;
