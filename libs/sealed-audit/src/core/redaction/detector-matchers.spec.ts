@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { BUILT_IN_DETECTORS, cardEndCodes, emailDomainEnd } from './detectors';
+import { scanCandidates } from './detector-candidates';
+import { BUILT_IN_DETECTORS, cardEndCodes, emailDomainEnd, textUnits } from './detectors';
 
 /**
  * The hand-written matchers that stand in for a built-in expression on the candidate paths must end
@@ -44,8 +45,14 @@ describe('emailDomainEnd', () => {
   it('ends where the domain part of the e-mail expression ends after every `@` (or fails with it)', () => {
     fc.assert(
       fc.property(emailTextArb, (text) => {
+        // The text's own units, and what the candidate path reads: textUnits just after the scan
+        // (Latin-1 bytes and sentinels, or a copy of the units when one is above U+00FF).
+        scanCandidates(text);
+        const scannedUnits = textUnits(text);
         for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
-          expect(emailDomainEnd(text, at)).toBe(stickyEnd(EMAIL_DOMAIN, text, at + 1));
+          const expected = stickyEnd(EMAIL_DOMAIN, text, at + 1);
+          expect(emailDomainEnd(unitsOf(text), at)).toBe(expected);
+          expect(emailDomainEnd(scannedUnits, at)).toBe(expected);
         }
       }),
       { numRuns: 3000 },
@@ -60,7 +67,7 @@ describe('emailDomainEnd', () => {
           let start = at;
           while (start > 0 && isLocal(text.charCodeAt(start - 1))) start -= 1;
           if (start === at || at - start > 64) continue;
-          expect(emailDomainEnd(text, at)).toBe(stickyEnd(EMAIL, text, start));
+          expect(emailDomainEnd(unitsOf(text), at)).toBe(stickyEnd(EMAIL, text, start));
         }
       }),
       { numRuns: 2000 },
@@ -72,7 +79,7 @@ describe('emailDomainEnd', () => {
       `u@${'a'.repeat(63)}.com`, `u@${'a'.repeat(64)}.com`, `u@x.${'c'.repeat(24)}`, `u@x.${'c'.repeat(25)}`, 'u@a.b.c.d.e.f.g.h.i.jk', 'u@a.b.c.d.e.f.g.h.i.j.kl', 'u@a.b.c.d.e.f.g.h.ij.k',
       'u@x.ab_', 'u@x.ab9', 'u@x.ab-c', 'u@x.ab.9', 'u@x.a', 'u@.ab', 'u@x..ab',
     ];
-    for (const text of cases) expect([text, emailDomainEnd(text, 1)]).toEqual([text, stickyEnd(EMAIL_DOMAIN, text, 2)]);
+    for (const text of cases) expect([text, emailDomainEnd(unitsOf(text), 1)]).toEqual([text, stickyEnd(EMAIL_DOMAIN, text, 2)]);
   });
 });
 

@@ -505,22 +505,24 @@ export class DetectorSet {
    */
   private findCandidates(text: string, features: number): PiiMatch[] | null {
     pending = null;
+    const scan = scanned;
+    // The text's units where the paths below read them: the scan's bytes when each of them is its unit.
+    const codes = scan.atCount > 0 || scan.regionCount > 0 ? textUnits(text) : NO_UNITS;
     // E-mail: the local part is the whole run of local-part characters before an `@` (the
     // look-behind forbids a start inside it), 1–64 long.
     if (this.email >= 0 && (features & F_AT) !== 0) {
       let next = 0;
-      const ats = scanned.ats;
-      for (let a = 0; a < scanned.atCount; a += 1) {
+      const ats = scan.ats;
+      for (let a = 0; a < scan.atCount; a += 1) {
         const at = ats[a] as number;
         const floor = Math.max(0, at - 65);
         let start = at;
-        while (start > floor && isEmailLocal(text.charCodeAt(start - 1))) start -= 1;
+        while (start > floor && ((UNIT_CLASS[codes[start - 1] as number] as number) & U_LOCAL) !== 0) start -= 1;
         if (start === at || at - start > 64 || start < next) continue;
-        next = tryEmail(text, this.email, start, at);
+        next = tryEmail(text, codes, this.email, start, at);
       }
     }
     // IBAN: two capitals on a word boundary, then the two digits that begin a region.
-    const scan = scanned;
     if (this.iban >= 0 && scan.ibanCount > 0) {
       let next = 0;
       for (let i = 0; i < scan.ibanCount; i += 1) {
@@ -533,8 +535,6 @@ export class DetectorSet {
     // boundary (or a phone number's `+` or `(`), with enough digits left in the region.
     if (scan.regionCount > 0 && this.regionDetectors) {
       const regions = scan.regions;
-      // The text's units where this loop reads them: the scan's bytes when each of them is its unit.
-      const codes = regionUnits(text);
       const card = this.card;
       const ssn = this.ssn;
       const phone = this.phone;
@@ -611,22 +611,33 @@ export class DetectorSet {
 /** A UTF-16 unit above U+00FF (its Latin-1 byte is only its low byte). On a one-byte string V8 answers without reading it. */
 const WIDE_UNIT = /[^\0-\xff]/;
 
-/** The units of a text that has some above U+00FF, where the region loop reads them (grown as needed). */
+/** The units of a text that has some above U+00FF (grown as needed), and the same memory as bytes for `ucs2Write`. */
 let wideUnits = new Uint16Array(256);
+let wideBytes = Buffer.from(wideUnits.buffer);
 
 /**
- * @internal The units of `text` at every index the region loop of {@link DetectorSet.findCandidates}
- * reads (each region from the unit before it to 6 units past its end; just after the scan, whose
- * regions they are). Past the text's end they read as 64 or 0, which every test there treats as
- * `charCodeAt`'s NaN: not a digit, not a word character, none of the separators it compares with.
+ * Node's own UTF-16LE writer of a Buffer (one native copy; not in Node's documentation, like the
+ * scan's latin1Write). On a little-endian machine its bytes read back as the units through a
+ * Uint16Array; elsewhere, or without it, the units are copied one by one.
+ */
+interface Ucs2Writer {
+  ucs2Write(text: string, offset: number, length: number): number;
+}
+const UCS2_WRITE = typeof (Buffer.prototype as unknown as Partial<Ucs2Writer>).ucs2Write === 'function' && new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * @internal The units of `text` as a typed array, just after its scan: each index below its length
+ * holds its unit; the 8 past its end read as 64 or 0, which every test of the candidate paths treats
+ * as `charCodeAt`'s NaN: not a digit, not a word, label or local-part character, none of the
+ * separators compared with.
  *
  * When no unit is above U+00FF (the usual case, answered without a pass) that is the scan's own
- * Latin-1 buffer: each byte then is its unit, and a typed array reads about twice as fast as
- * `charCodeAt`. Otherwise a unit above U+00FF could pass for a digit, a separator or a letter in
- * its low byte (`İ` U+0130 for `0`, `Ł` U+0141 for `A`) and hide or invent a word boundary: the
- * regions' units are copied instead, exactly.
+ * Latin-1 buffer: each byte then is its unit, and a typed array reads several times faster than
+ * `charCodeAt` here (an e-mail domain: 19 vs 48 ns). Otherwise a unit above U+00FF could pass for a
+ * digit, a separator or a letter in its low byte (`İ` U+0130 for `0`, `Ł` U+0141 for `A`) and hide
+ * or invent a word boundary: the units are copied instead, exactly (one native copy).
  */
-export function regionUnits(text: string): Uint8Array | Uint16Array {
+export function textUnits(text: string): Uint8Array | Uint16Array {
   const n = text.length;
   if (!WIDE_UNIT.test(text)) {
     const bytes = scanned.bytes;
@@ -634,13 +645,13 @@ export function regionUnits(text: string): Uint8Array | Uint16Array {
     for (let z = n + 2; z < n + SLACK; z += 1) bytes[z] = 0;
     return bytes;
   }
-  if (n + SLACK > wideUnits.length) wideUnits = new Uint16Array(Math.max(n + SLACK, wideUnits.length * 2));
-  const units = wideUnits;
-  const regions = scanned.regions;
-  for (let r = 0; r < scanned.regionCount * 3; r += 3) {
-    const end = Math.min(n, (regions[r + 1] as number) + 6);
-    for (let i = Math.max(0, (regions[r] as number) - 1); i < end; i += 1) units[i] = text.charCodeAt(i);
+  if (n + SLACK > wideUnits.length) {
+    wideUnits = new Uint16Array(Math.max(n + SLACK, wideUnits.length * 2));
+    wideBytes = Buffer.from(wideUnits.buffer);
   }
+  const units = wideUnits;
+  if (UCS2_WRITE) (wideBytes as unknown as Ucs2Writer).ucs2Write(text, 0, n * 2);
+  else for (let i = 0; i < n; i += 1) units[i] = text.charCodeAt(i);
   for (let z = n; z < n + SLACK; z += 1) units[z] = 0;
   return units;
 }
@@ -709,7 +720,7 @@ function tryAt(text: string, d: number, builtIn: number, start: number): number 
 
 /**
  * {@link tryAt} for a card from a place in a digit region: {@link cardEndCodes} (the expression's
- * answer, read from the region's units `codes`, from {@link regionUnits}: a card match lies inside
+ * answer, read from the region's units `codes`, from {@link textUnits}: a card match lies inside
  * its region), then {@link cardValidAt}'s checks read from the same units.
  */
 function tryCard(codes: Uint8Array | Uint16Array, d: number, start: number): number {
@@ -725,8 +736,8 @@ function tryCard(codes: Uint8Array | Uint16Array, d: number, start: number): num
  * `{1,64}` leave it): {@link emailDomainEnd} instead of the expression (about 65 ns a try here, a
  * fifth of that by hand), then the validator.
  */
-function tryEmail(text: string, d: number, start: number, at: number): number {
-  const end = emailDomainEnd(text, at);
+function tryEmail(text: string, codes: Uint8Array | Uint16Array, d: number, start: number, at: number): number {
+  const end = emailDomainEnd(codes, at);
   if (end < 0 || !emailValid('', text, start)) return start + 1;
   (pending ??= []).push({ kind: EMAIL_KIND, start, end, detector: d });
   return end;
@@ -745,14 +756,15 @@ const LABEL_DOTS = new Int32Array(9);
  * that dot: a shorter one is followed by a letter, no `\b`) is 2–24 letters not followed by a digit
  * or `_`. Property-tested against the expression at every `@` of random texts.
  */
-export function emailDomainEnd(text: string, at: number): number {
+export function emailDomainEnd(codes: Uint8Array | Uint16Array, at: number): number {
   const dots = LABEL_DOTS;
+  const classes = UNIT_CLASS;
   let count = 0;
   let p = at + 1;
   for (;;) {
     let q = p;
-    while (q - p < 64 && isLabelCode(text.charCodeAt(q))) q += 1;
-    if (q === p || q - p > 63 || text.charCodeAt(q) !== 46) break;
+    while (q - p < 64 && ((classes[codes[q] as number] as number) & U_LABEL) !== 0) q += 1;
+    if (q === p || q - p > 63 || codes[q] !== 46) break;
     dots[count] = q;
     count += 1;
     if (count === 9) break;
@@ -761,9 +773,9 @@ export function emailDomainEnd(text: string, at: number): number {
   for (let k = count - 1; k >= 0; k -= 1) {
     const s = (dots[k] as number) + 1;
     let e = s;
-    while (e - s <= 24 && isLetterCode(text.charCodeAt(e))) e += 1;
+    while (e - s <= 24 && ((classes[codes[e] as number] as number) & U_LETTER) !== 0) e += 1;
     const length = e - s;
-    if (length >= 2 && length <= 24 && !isWordChar(text.charCodeAt(e))) return e;
+    if (length >= 2 && length <= 24 && ((classes[codes[e] as number] as number) & U_WORD) === 0) return e;
   }
   return -1;
 }
@@ -771,7 +783,7 @@ export function emailDomainEnd(text: string, at: number): number {
 /**
  * @internal Where the card expression `\b(?:\d[ -]?){12,18}\d\b`, tried (sticky) at the digit at
  * `start` that follows a non-word character, ends (-1: no match), read from `codes` (see
- * {@link regionUnits}). From `start` the digits are chained: each next one directly after the last or
+ * {@link textUnits}). From `start` the digits are chained: each next one directly after the last or
  * after one `[ -]`; any other way of taking the separators leaves a `\d` facing a separator. The
  * greedy loop tries the most digits first (up to 19), then fewer, and stops at the first count whose
  * last digit is followed by a non-word character (a separator, or what ends the chain). Property-tested
@@ -818,7 +830,7 @@ const PHONE_KIND = (BUILT_IN_DETECTORS[B_PHONE] as PiiDetector).kind;
 
 /**
  * @internal {@link cardValidAt}(text, start, end) with the text's units read from `codes` (each
- * index in `[start, end)` holds the text's unit: see {@link regionUnits}).
+ * index in `[start, end)` holds the text's unit: see {@link textUnits}).
  */
 export function cardValidCodes(codes: Uint8Array | Uint16Array, start: number, end: number): boolean {
   if (codes[start] === 48) return false;
@@ -842,7 +854,7 @@ export function cardValidCodes(codes: Uint8Array | Uint16Array, start: number, e
 /**
  * @internal {@link phoneValidAt}(text, start, end) with the units from `start - 1` to `end + 1` read from
  * `codes` (each holds the text's unit, or past its end a value that, like NaN, is no digit and no
- * separator: see {@link regionUnits}).
+ * separator: see {@link textUnits}).
  */
 export function phoneValidCodes(text: string, codes: Uint8Array | Uint16Array, start: number, end: number): boolean {
   const before = start > 0 ? (codes[start - 1] as number) : 32;
@@ -867,16 +879,20 @@ function isEmailLocal(code: number): boolean {
   return isWordChar(code) || code === 46 || code === 37 || code === 43 || code === 45;
 }
 
-/** `[A-Za-z0-9-]`: a domain label's characters. */
-function isLabelCode(code: number): boolean {
-  return isWordChar(code) ? code !== 95 : code === 45;
+/** {@link UNIT_CLASS} flags: `\w` (`[A-Za-z0-9_]`), an e-mail local-part character (`[A-Za-z0-9._%+-]`), a domain label's (`[A-Za-z0-9-]`), a letter. */
+const U_WORD = 1;
+const U_LOCAL = 2;
+const U_LABEL = 4;
+const U_LETTER = 8;
+
+/** The classes above of every UTF-16 unit (only ASCII ones have any), for reads from {@link textUnits}. */
+const UNIT_CLASS = new Uint8Array(65536);
+for (let c = 0; c < 128; c += 1) {
+  UNIT_CLASS[c] = (isWordChar(c) ? U_WORD : 0) | (isEmailLocal(c) ? U_LOCAL : 0) | ((isWordChar(c) && c !== 95) || c === 45 ? U_LABEL : 0) | (/[A-Za-z]/.test(String.fromCharCode(c)) ? U_LETTER : 0);
 }
 
-/** `[A-Za-z]`. */
-function isLetterCode(code: number): boolean {
-  const lower = code | 0x20;
-  return lower >= 97 && lower <= 122;
-}
+/** What findCandidates reads when the scan found no place that needs the units. */
+const NO_UNITS = new Uint8Array(0);
 
 function isHexCode(code: number): boolean {
   return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 102);
