@@ -156,9 +156,6 @@ const MAX_SHAPE_PARENTS = 4;
 /** One key's step in a compiled walker (see Redactor.stepOf). */
 type Step = (value: unknown, depth: number, state: WalkState) => JsonValue | undefined;
 
-/** Placeholder of {@link Redactor}'s recent plan states before any plan is walked (never used: its plan is undefined). */
-const EMPTY_PLAN_STATE: PlanState = { entries: new Map(), shapes: [], compile: false };
-
 /** Key lists compiled per plan: a DTO arrives in one or a few key orders; a hostile client cannot make more. */
 const MAX_SHAPES = 4;
 /** Key lists compiled for plain objects (per redactor: the first ones seen; the rest take the generic walk). */
@@ -233,15 +230,6 @@ export class Redactor {
   private readonly reportObjects = new ReportObjects();
   /** Per DTO plan, what this redactor knows of each key (facts and rule together) and its compiled shapes. */
   private readonly planStates = new WeakMap<RedactionPlan, PlanState>();
-  /**
-   * The two plans walked last and their states (a DTO and the one nested in it, usually): two
-   * comparisons instead of a WeakMap look-up per object. Strong references to two plans, which the
-   * plan cache keeps alive anyway.
-   */
-  private recentPlan: RedactionPlan | undefined;
-  private recentPlanState: PlanState = EMPTY_PLAN_STATE;
-  private otherPlan: RedactionPlan | undefined;
-  private otherPlanState: PlanState = EMPTY_PLAN_STATE;
   /**
    * The same for plain objects (no DTO plan): each key's facts (rule always undefined) and walkers
    * compiled for the first {@link MAX_PLAIN_SHAPES} key lists seen (a body's nested objects: items,
@@ -460,22 +448,10 @@ export class Redactor {
     // won 3x in a microbenchmark, but lost 5% here (same-process A/B of the bench payloads).
     const keys = Object.keys(object);
     let planState: PlanState;
-    if (plan === undefined) planState = this.plainState;
-    else if (plan === this.recentPlan) planState = this.recentPlanState;
-    else if (plan === this.otherPlan) {
-      planState = this.otherPlanState;
-      this.otherPlan = this.recentPlan;
-      this.otherPlanState = this.recentPlanState;
-      this.recentPlan = plan;
-      this.recentPlanState = planState;
-    } else {
+    if (plan !== undefined) {
       planState = this.planStates.get(plan) as PlanState;
       if (planState === undefined) this.planStates.set(plan, (planState = { entries: new Map(), shapes: [], compile: true }));
-      this.otherPlan = this.recentPlan;
-      this.otherPlanState = this.recentPlanState;
-      this.recentPlan = plan;
-      this.recentPlanState = planState;
-    }
+    } else planState = this.plainState;
     const shapes = planState.shapes;
     for (let s = 0; s < shapes.length; s += 1) {
       const shape = shapes[s] as CompiledShape;
@@ -667,16 +643,8 @@ export class Redactor {
       const read = `try { v = o[${literal}]; } catch { v = '[Unreadable]'; }`;
       const valued = `v !== undefined && typeof v !== 'function' && typeof v !== 'symbol'`;
       const reported = `state.at = p[${i}]; v = r${i}(v, depth, state); if (v !== undefined) out[${literal}] = v;`;
-      // An undeclared key with no key rule and no nested DTO: its string, boolean or finite number is
-      // what walk() makes of it, inline (the node count, then text() or the value itself); anything
-      // else takes the step.
-      const plain = rule?.declaration === undefined && rule?.nested === undefined && !facts.sensitive && !facts.birth;
-      const size = `++state.nodes > ${this.maxNodes} ? '[Truncated:size]'`;
-      const scalar = `typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))`;
-      const inline = (at: string): string =>
-        `if (typeof v === 'string') { ${at}out[${literal}] = ${size} : text(v, state); } else if (${scalar}) { out[${literal}] = ${size} : v; } else `;
-      lines.push(read, `if (${valued}) { ${plain ? inline('') : ''}{ v = s${i}(v, depth, state); if (v !== undefined) out[${literal}] = v; } }`);
-      reportLines.push(read, `if (${valued}) { ${plain ? inline(`state.at = p[${i}]; `) : ''}{ ${reported} } }`);
+      lines.push(read, `if (${valued}) { v = s${i}(v, depth, state); if (v !== undefined) out[${literal}] = v; }`);
+      reportLines.push(read, `if (${valued}) { ${reported} }`);
       steps.push(this.stepOf(facts, rule, key));
       reportSteps.push(this.reportStepOf(facts, rule, key));
       segments.push(facts.segment);
@@ -698,7 +666,7 @@ export class Redactor {
       const note = deferred[i];
       const bit = `m |= ${1 << i};`;
       // Each branch is the one reportStepOf takes for the same value, with the note as a bit.
-      if (note === undefined) traceLines.push(read, reportLines[2 * i + 1] as string);
+      if (note === undefined) traceLines.push(read, `if (${valued}) { ${reported} }`);
       else if (note.kind === 'omit') traceLines.push(read, `if (${valued} && v !== null) { ${bit} }`);
       else if (note.kind === 'marker') traceLines.push(read, `if (${valued}) { if (v === null || Array.isArray(v)) { ${reported} } else { out[${literal}] = ${JSON.stringify(note.marker)}; ${bit} } }`);
       else traceLines.push(read, `if (${valued}) { if (typeof v === 'string') { out[${literal}] = s${i}(v, depth, state); ${bit} } else { ${reported} } }`);
@@ -707,7 +675,7 @@ export class Redactor {
     let walkReport: CompiledShape['walkReport'];
     let walkTrace: CompiledShape['walkTrace'];
     try {
-      const names = [...steps.map((_, i) => `s${i}`), ...reportSteps.map((_, i) => `r${i}`), 'paths', 'text'];
+      const names = [...steps.map((_, i) => `s${i}`), ...reportSteps.map((_, i) => `r${i}`), 'paths'];
       const factory = new Function(
         ...names,
         `'use strict';\nreturn [function compiledWalk(o, depth, state) {\nconst out = {};\nlet v;\n${lines.join('\n')}\nreturn out;\n}, ` +
@@ -715,8 +683,7 @@ export class Redactor {
           `function compiledWalkTrace(o, depth, state) {\nconst out = {};\nlet v;\nlet m = 0;\nconst parent = state.at;\nconst g = paths.of(parent);\nconst p = g.paths;\n${traceLines.join('\n')}\nstate.at = parent;\nif (m !== 0) state.report.addGroup(g, m);\nreturn out;\n}];`,
       ) as (...args: unknown[]) => [CompiledShape['walk'], CompiledShape['walkReport'], CompiledShape['walkTrace']];
       const labels = deferred.map((note) => note?.label ?? '');
-      const text = (value: string, state: WalkState): string => this.text(value, state);
-      [walk, walkReport, walkTrace] = factory(...steps, ...reportSteps, new ShapePaths(segments, labels), text);
+      [walk, walkReport, walkTrace] = factory(...steps, ...reportSteps, new ShapePaths(segments, labels));
     } catch {
       planState.compile = false; // not retried
       return;
