@@ -9,7 +9,6 @@ import {
   BUILT_IN_DETECTOR_KINDS,
   DetectorSet,
   isDateLike,
-  replaceMatches,
   type BuiltInDetectorKind,
   type DetectorStrategy,
   type PiiDetector,
@@ -248,7 +247,13 @@ export class Redactor {
   /** The last array's parent path and its items' path (see itemsPath). */
   private lastItemsParent = '';
   private lastItemsPath = '[]';
-  private readonly replaceMatch = (match: PiiMatch, value: string): string => this.replacement(this.detectorStrategies[match.detector] ?? 'redact', match.kind, value);
+  /**
+   * Per detector of {@link detectorSet}: its `[REDACTED:<kind>]` marker when its strategy is
+   * `redact`, else undefined. The marker is the same string for every match, so replacing one
+   * builds no template string and slices no value nobody reads (18 matches in the bench's (b): 0.43
+   * -> 0.22 us).
+   */
+  private readonly detectorMarkers: ReadonlyArray<string | undefined>;
 
   constructor(options: RedactorOptions = {}) {
     const key = options.hmacKey;
@@ -269,6 +274,7 @@ export class Redactor {
     this.quickCheck = this.detectorSet.builtInOnly;
     this.detectorStrategies = strategies;
     this.detectorKinds = detectors.map((detector) => detector.kind);
+    this.detectorMarkers = detectors.map((detector, d) => ((strategies[d] ?? 'redact') === 'redact' ? `[REDACTED:${detector.kind}]` : undefined));
     const labels = detectors.map((detector, d) => `${strategies[d] ?? 'redact'}:${detector.kind}`);
     this.labelTable = [...new Set(labels)];
     this.detectorLabelIds = labels.map((label) => this.labelTable.indexOf(label));
@@ -736,7 +742,7 @@ export class Redactor {
     const matches = this.detectorSet.find(scanned);
     let out = scanned;
     if (matches !== null) {
-      out = replaceMatches(scanned, matches, this.replaceMatch);
+      out = this.replaceMatches(scanned, matches);
       if (state?.report) this.noteMatches(state, matches);
     }
     if (out.length > this.maxStringLength || scanned !== text) {
@@ -744,6 +750,29 @@ export class Redactor {
       out = `${out.slice(0, this.maxStringLength)}[Truncated:${cut} chars]`;
     }
     return wellFormed(out);
+  }
+
+  /**
+   * `replaceMatches(text, matches, m => replacement(strategy of m, m.kind, value))`, with a `redact`
+   * detector's marker taken from {@link detectorMarkers} (a match whose kind is not its detector's,
+   * which find() never gives, is replaced as before).
+   */
+  private replaceMatches(text: string, matches: readonly PiiMatch[]): string {
+    const markers = this.detectorMarkers;
+    const kinds = this.detectorKinds;
+    let out = '';
+    let at = 0;
+    for (let m = 0; m < matches.length; m += 1) {
+      const match = matches[m] as PiiMatch;
+      const marker = markers[match.detector];
+      const replaced =
+        marker !== undefined && kinds[match.detector] === match.kind
+          ? marker
+          : this.replacement(this.detectorStrategies[match.detector] ?? 'redact', match.kind, text.slice(match.start, match.end));
+      out += text.slice(at, match.start) + replaced;
+      at = match.end;
+    }
+    return out + text.slice(at);
   }
 
   private noteMatches(state: WalkState, matches: readonly PiiMatch[]): void {
