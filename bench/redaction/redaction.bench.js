@@ -293,26 +293,60 @@ function traceAlone(notes) {
 }
 const notesA = productionRedact === tracedRedact ? traceNotes(declared, CreatePatientDto) : null;
 /**
- * Each match the redactor finds in (b)'s strings, tried again with its detector's own expression
- * (sticky, at the match's start, as the candidate paths try it): the expression runs the detection of
- * these matches costs at the least, without the scan that locates them, their validation or bookkeeping.
+ * Each match the redactor finds in (b)'s strings, tried again the way find() tries it at the match's
+ * start: an e-mail address by emailDomainEnd from its `@` and a card by cardEndCodes (find's hand
+ * matchers, reading the text's units as Latin-1 bytes like the scan's buffer), any other kind by its
+ * detector's own expression (sticky). What locating these matches costs at the least, without the
+ * scan that finds where to try, the local part's run before an `@`, validation or bookkeeping.
  */
 const builtIns = lib.BUILT_IN_DETECTORS;
+let detectorsModule = null;
+try {
+  // Internal module of the built library (not part of its API): find's hand matchers.
+  detectorsModule = require(path.join(libDir, 'core/redaction/detectors.js'));
+} catch {
+  // an older build: every kind is tried with its expression
+}
+const handMatchers = detectorsModule && typeof detectorsModule.emailDomainEnd === 'function' && typeof detectorsModule.cardEndCodes === 'function';
+/** A text's units as find() reads them: Latin-1 bytes (a Buffer, as the scan's), two `@` sentinels, then zeros. */
+function unitsOf(text) {
+  const codes = Buffer.alloc(text.length + 8);
+  for (let i = 0; i < text.length; i += 1) codes[i] = text.charCodeAt(i);
+  codes[text.length] = 64;
+  codes[text.length + 1] = 64;
+  return codes;
+}
+const TRY_EXPRESSION = 0;
+const TRY_EMAIL = 1;
+const TRY_CARD = 2;
 const matchTries = [];
+const triedKinds = new Map();
 for (const text of texts) {
   for (const match of redactor.detectorSet.find(text) ?? []) {
     const detector = redactor.detectorSet.detectors[match.detector];
     const builtIn = builtIns.indexOf(builtIns.find((d) => d.pattern.source === detector.pattern.source));
     if (builtIn < 0 || detector.group !== undefined) continue;
-    matchTries.push([text, match.start, new RegExp(detector.pattern.source, `${detector.pattern.flags.replace(/[gd]/g, '')}y`)]);
+    const how = !handMatchers || /[^\x00-\xff]/.test(text) ? TRY_EXPRESSION : detector.kind === 'email' ? TRY_EMAIL : detector.kind === 'card' ? TRY_CARD : TRY_EXPRESSION;
+    triedKinds.set(detector.kind, how === TRY_EMAIL ? 'emailDomainEnd' : how === TRY_CARD ? 'cardEndCodes' : 'expression');
+    matchTries.push({
+      how,
+      text,
+      start: how === TRY_EMAIL ? text.indexOf('@', match.start) : match.start,
+      codes: how === TRY_EXPRESSION ? null : unitsOf(text),
+      sticky: new RegExp(detector.pattern.source, `${detector.pattern.flags.replace(/[gd]/g, '')}y`),
+    });
   }
 }
-function expressionsAlone() {
+function matchTriesAlone() {
   let n = 0;
   for (let i = 0; i < matchTries.length; i += 1) {
-    const [text, start, sticky] = matchTries[i];
-    sticky.lastIndex = start;
-    if (sticky.test(text)) n += sticky.lastIndex;
+    const t = matchTries[i];
+    if (t.how === TRY_EMAIL) n += detectorsModule.emailDomainEnd(t.codes, t.start);
+    else if (t.how === TRY_CARD) n += detectorsModule.cardEndCodes(t.codes, t.start);
+    else {
+      t.sticky.lastIndex = t.start;
+      if (t.sticky.test(t.text)) n += t.sticky.lastIndex;
+    }
   }
   return n;
 }
@@ -324,7 +358,7 @@ const floors = [
   ['(b) bare copy of the payload', freeText, () => copy(freeText)],
   [`(b) bare byte loop, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += byteLoop(text); return n; }],
   ...(scanCandidates ? [[`(b) scan alone, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += scanCandidates(text); return n; }]] : []),
-  [`(b) match regexes, ${matchTries.length} matches`, freeText, expressionsAlone],
+  [`(b) match tries, ${matchTries.length} matches`, freeText, matchTriesAlone],
   [`(b) detectors, ${texts.length} strings`, freeText, () => { let n = 0; for (const text of texts) n += redactor.detectorSet.find(text) === null ? 0 : 1; return n; }],
   // Each string as the walk treats it (quick checks, detectors, replacement, well-formedness), no walk.
   [`(b) redactText, ${texts.length} strings`, freeText, () => { const report = new Map(); let n = 0; for (const text of texts) n += redactor.redactText(text, report, 'request.body').length; return n; }],
@@ -345,15 +379,17 @@ const times = (us) => `${(us / b.stringifyUs).toFixed(2)}×`;
 console.log(
   `(b) redact ${b.redactUs.toFixed(2)} µs (${times(b.redactUs)}) = strings (redactText) ${textUs.toFixed(2)} µs (${times(textUs)}) + walk ${(b.redactUs - textUs).toFixed(2)} µs (${times(b.redactUs - textUs)})`,
 );
-// The detectors split likewise: the scan (every byte), the match expressions (every match), and the
-// rest (candidate look-ups, validation, match bookkeeping, the UUID filter). The scan and detector rows
+// The detectors split likewise: the scan (every byte), the match tries (every match: find's own
+// matcher per kind, listed below), and the rest (candidate look-ups, validation, match bookkeeping,
+// the UUID filter). The scan and detector rows
 // include the 6 ISO timestamps the redactor keeps after one expression test.
 const scanUs = floorUs.get('(b) scan alone');
 const detectUs = floorUs.get('(b) detectors');
-const exprUs = floorUs.get("(b) match regexes");
+const exprUs = floorUs.get('(b) match tries');
 if (scanUs !== undefined) {
   console.log(
-    `(b) detectors ${detectUs.toFixed(2)} µs (${times(detectUs)}) = scan ${scanUs.toFixed(2)} µs (${times(scanUs)}) + match expressions ${exprUs.toFixed(2)} µs (${times(exprUs)}) + the rest ${(detectUs - scanUs - exprUs).toFixed(2)} µs (${times(detectUs - scanUs - exprUs)})`,
+    `(b) detectors ${detectUs.toFixed(2)} µs (${times(detectUs)}) = scan ${scanUs.toFixed(2)} µs (${times(scanUs)}) + match tries ${exprUs.toFixed(2)} µs (${times(exprUs)}) + the rest ${(detectUs - scanUs - exprUs).toFixed(2)} µs (${times(detectUs - scanUs - exprUs)})`,
   );
 }
+console.log(`(b) match tries by kind: ${[...triedKinds].map(([kind, how]) => `${kind} ${how}`).join(', ')}`);
 if (sink < 0) console.log(sink);
