@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { scanCandidates } from './detector-candidates';
-import { BUILT_IN_DETECTORS, cardEndCodes, emailDomainEnd, textUnits } from './detectors';
+import { BUILT_IN_DETECTORS, cardEndCodes, cardMatchEnd, cardValidCodes, emailDomainEnd, textUnits } from './detectors';
 
 /**
  * The hand-written matchers that stand in for a built-in expression on the candidate paths must end
@@ -96,5 +96,53 @@ describe('cardEndCodes', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('cardMatchEnd', () => {
+  /** What the card path asked before: the expression's end (cardEndCodes), then the checks (cardValidCodes). */
+  const reference = (units: Uint8Array | Uint16Array, p: number): number => {
+    const end = cardEndCodes(units, p);
+    return end >= 0 && cardValidCodes(units, p, end) ? end : -1;
+  };
+  /** Luhn-valid numbers of 12–20 digits, grouped by spaces or hyphens or not at all, some starting with 0. */
+  const LUHN_PIECES = ['4111111111111111', '4111 1111 1111 1111', '4539-7712-0394-8821', '0000000000000', '79927398713', '3782 822463 10005', '6011000990139424', '4222222222222', '4111111111111111111', '41111111111111111111', '0411 1111 1111 1111'];
+  const luhnTextArb = fc
+    .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...LUHN_PIECES) }, { weight: 5, arbitrary: fc.constantFrom(...CARD_PIECES) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 2 }) }), { maxLength: 20 })
+    .map((parts) => parts.join(''));
+
+  it('is cardEndCodes when cardValidCodes holds on its span, else -1, at every digit (Latin-1 bytes and exact units)', () => {
+    let valid = 0;
+    fc.assert(
+      fc.property(fc.oneof(cardTextArb, luhnTextArb), (text) => {
+        const units = unitsOf(text);
+        scanCandidates(text);
+        const scannedUnits = textUnits(text);
+        for (let p = 0; p < text.length; p += 1) {
+          const c = text.charCodeAt(p);
+          if (c < 48 || c > 57) continue;
+          const expected = reference(units, p);
+          if (expected >= 0) valid += 1;
+          expect([text, p, cardMatchEnd(units, p)]).toEqual([text, p, expected]);
+          expect([text, p, cardMatchEnd(scannedUnits, p)]).toEqual([text, p, reference(scannedUnits, p)]);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    // The random texts hold valid cards of several lengths, not only rejections.
+    expect(valid).toBeGreaterThan(500);
+  });
+
+  it('agrees on every count from 13 to 19 digits and every last digit', () => {
+    for (let n = 11; n <= 21; n += 1) {
+      for (let last = 0; last <= 9; last += 1) {
+        for (const sep of ['', ' ', '-']) {
+          const digits = `4${'1234567890'.repeat(3)}`.slice(0, n - 1) + String(last);
+          const text = `x ${digits.replace(/(\d{4})(?=\d)/g, `$1${sep}`)} y`;
+          const units = unitsOf(text);
+          expect([text, cardMatchEnd(units, 2)]).toEqual([text, reference(units, 2)]);
+        }
+      }
+    }
   });
 });

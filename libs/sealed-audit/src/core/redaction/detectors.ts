@@ -719,13 +719,13 @@ function tryAt(text: string, d: number, builtIn: number, start: number): number 
 }
 
 /**
- * {@link tryAt} for a card from a place in a digit region: {@link cardEndCodes} (the expression's
- * answer, read from the region's units `codes`, from {@link textUnits}: a card match lies inside
- * its region), then {@link cardValidAt}'s checks read from the same units.
+ * {@link tryAt} for a card from a place in a digit region: {@link cardMatchEnd} (the expression's
+ * answer and {@link cardValidAt}'s checks in one pass, read from the region's units `codes`, from
+ * {@link textUnits}: a card match lies inside its region).
  */
 function tryCard(codes: Uint8Array | Uint16Array, d: number, start: number): number {
-  const end = cardEndCodes(codes, start);
-  if (end < 0 || !cardValidCodes(codes, start, end)) return start + 1;
+  const end = cardMatchEnd(codes, start);
+  if (end < 0) return start + 1;
   (pending ??= []).push({ kind: CARD_KIND, start, end, detector: d });
   return end;
 }
@@ -812,6 +812,59 @@ export function cardEndCodes(codes: Uint8Array | Uint16Array, start: number): nu
 
 /** {@link cardEndCodes}'s ends after the 13th to the 19th chained digit (reused). */
 const CARD_ENDS = new Int32Array(7);
+
+/** Luhn's doubling of a digit (`2d`, less 9 past 9), by digit. */
+const LUHN_DOUBLE = new Int32Array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]);
+
+/** {@link cardMatchEnd}'s Luhn sums after the 13th to the 19th chained digit (reused). */
+const CARD_SUMS = new Int32Array(7);
+
+/**
+ * @internal {@link cardEndCodes}(codes, start) when {@link cardValidCodes}(codes, start, that end) holds,
+ * else -1: what the card path asked of the two, in one pass over the chained digits. The digits of
+ * `[start, end)` are exactly the chained ones up to that end (the chain's separators are no digits),
+ * so Luhn's sum for each possible count is kept as the chain grows: with `odd` (every odd digit from
+ * the start doubled) and `even` (every even one), a count's sum doubles every second digit from its
+ * last one back, so an odd count takes `even`'s, an even count `odd`'s. The count is 13–19 by
+ * construction, and the first digit must not be 0. Property-tested against the two calls.
+ */
+export function cardMatchEnd(codes: Uint8Array | Uint16Array, start: number): number {
+  const first = (codes[start] as number) - 48;
+  if (first <= 0 || first > 9) return -1;
+  const ends = CARD_ENDS;
+  const sums = CARD_SUMS;
+  const double = LUHN_DOUBLE;
+  // Digit 1 (odd) is doubled in `odd`.
+  let odd = double[first] as number;
+  let even = first;
+  let count = 1;
+  let pos = start;
+  for (;;) {
+    const next = codes[pos + 1] as number;
+    if (next >= 48 && next <= 57) pos += 1;
+    else if ((next === 32 || next === 45) && isDigit(codes[pos + 2] as number)) pos += 2;
+    else break;
+    count += 1;
+    const digit = (codes[pos] as number) - 48;
+    if ((count & 1) !== 0) {
+      odd += double[digit] as number;
+      even += digit;
+    } else {
+      odd += digit;
+      even += double[digit] as number;
+    }
+    if (count >= 13) {
+      ends[count - 13] = pos + 1;
+      sums[count - 13] = (count & 1) !== 0 ? even : odd;
+    }
+    if (count === 19) break;
+  }
+  for (let k = count; k >= 13; k -= 1) {
+    const end = ends[k - 13] as number;
+    if (!isWordChar(codes[end] as number)) return (sums[k - 13] as number) % 10 === 0 ? end : -1;
+  }
+  return -1;
+}
 
 /** {@link tryAt} for a phone number from a place in a digit region: {@link phoneValidAt}'s checks read from the region's units. */
 function tryPhone(text: string, codes: Uint8Array | Uint16Array, d: number, start: number): number {
