@@ -171,6 +171,76 @@ describe('openTrailSnapshot on PostgreSQL (real server)', () => {
     expect(Number(rows[0]?.n)).toBe(0);
   });
 
+  /** Counts the entry FETCHes the snapshot's connection sends (the query runner's client, wrapped). */
+  function countEntryFetches(): { sent: () => number; restore: () => void } {
+    const dataSource = store.dataSource;
+    const original = dataSource.createQueryRunner.bind(dataSource);
+    let sent = 0;
+    const spy = jest.spyOn(dataSource, 'createQueryRunner').mockImplementation((...args) => {
+      const runner = original(...args);
+      const connect = runner.connect.bind(runner);
+      runner.connect = async () => {
+        const client = (await connect()) as { query: (...a: unknown[]) => unknown };
+        const query = client.query.bind(client);
+        client.query = (config: unknown, ...rest: unknown[]) => {
+          if (/^FETCH FORWARD \d+ FROM sealed_audit_verify_entries$/.test((config as { text?: string }).text ?? '')) sent += 1;
+          return query(config, ...rest);
+        };
+        return client;
+      };
+      return runner;
+    });
+    return { sent: () => sent, restore: () => spy.mockRestore() };
+  }
+
+  it('hands rows on as they arrive but reads at most two batches ahead of a consumer that waits', async () => {
+    const fetches = countEntryFetches();
+    try {
+      await withSnapshot(async (snapshot) => {
+        const rows = (snapshot.entryRows as AsyncIterable<readonly unknown[][]>)[Symbol.asyncIterator]();
+        const first = await rows.next();
+        expect(first.done).toBe(false);
+        // The consumer is busy: no row taken for a while (32 rows or more in batches of 2: 17 FETCHes or more).
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(fetches.sent()).toBeLessThanOrEqual(2);
+        const seen = [...(first.value as unknown[][])];
+        for (let next = await rows.next(); !next.done; next = await rows.next()) seen.push(...next.value);
+        const expected = (await collect(store.read())).map((entry) => `${entry.chainId}:${entry.seq}`);
+        expect(expected.length).toBeGreaterThanOrEqual(32);
+        expect(seen.map((row) => `${String(row[0])}:${String(row[1])}`)).toEqual(expected);
+        expect(seen.every((row) => row.length === 14)).toBe(true);
+        // Batches of 2: the full ones, then a short or empty one that shows the end.
+        expect(fetches.sent()).toBe(Math.floor(expected.length / 2) + 1);
+      }, 2);
+    } finally {
+      fetches.restore();
+    }
+  });
+
+  it('rejects (does not hang) when a FETCH fails', async () => {
+    const snapshot = await openTrailSnapshot(store, { batchSize: 3 });
+    try {
+      const rows = snapshot.entryRows as AsyncIterable<readonly unknown[][]>;
+      let read = 0;
+      const reading = (async () => {
+        for await (const batch of rows) {
+          read += batch.length;
+          // The snapshot's session is ended under it (an administrator, a failover) after the first rows.
+          if (read === batch.length) {
+            await admin.query(
+              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'FETCH FORWARD%'",
+            );
+          }
+        }
+      })();
+      await expect(reading).rejects.toThrow();
+      expect(read).toBeGreaterThan(0);
+      expect(read).toBeLessThan(32);
+    } finally {
+      await snapshot.close().catch(() => undefined);
+    }
+  });
+
   it('rejects a batch size that is not a positive integer', async () => {
     await expect(openTrailSnapshot(store, { batchSize: 0 })).rejects.toThrow(RangeError);
   });
