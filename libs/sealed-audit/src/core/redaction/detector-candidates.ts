@@ -80,9 +80,14 @@ SOFT[66] = S_FEATURE;
 const LOOK = new Uint8Array(256);
 for (let c = 0; c < 256; c += 1) LOOK[c] = STOP[c]! | SOFT[c]!;
 
-/** Per byte: 1 for what a region holds (digits, ` ( ) + . -`), 0 for what ends it. */
+/**
+ * Per byte: what a region holds, 2 for a digit and 1 for ` ( ) + . -`; 0 for what ends it. Half of
+ * it is the byte's digit count: the region loop adds it rather than branching on a digit, a branch
+ * mispredicted at every group of a card or phone number.
+ */
 const IN_REGION = new Uint8Array(256);
-for (const c of '0123456789 ()+.-') IN_REGION[c.charCodeAt(0)] = 1;
+for (const c of ' ()+.-') IN_REGION[c.charCodeAt(0)] = 1;
+for (const c of '0123456789') IN_REGION[c.charCodeAt(0)] = 2;
 
 /** Longest text copied into the scan buffer by a loop rather than Buffer#write. */
 const SHORT_TEXT = 64;
@@ -230,13 +235,15 @@ export function scanCandidates(text: string): number {
       const start = regionStart(view, i);
       let runDigits = 0;
       // Digits, separators, dots and hyphens; the sentinel ends the region at the latest.
-      while (IN_REGION[c] !== 0) {
-        if (c <= 57 && c >= 48) runDigits += 1;
-        else if (c === 45) {
+      let held = IN_REGION[c] as number;
+      while (held !== 0) {
+        runDigits += held >>> 1;
+        if (c === 45) {
           hyphens += 1;
           if (i >= 4) bits |= hyphenFeature(text, i);
         }
         c = view[++i] as number;
+        held = IN_REGION[c] as number;
       }
       digits += runDigits;
       endRegion(text, start, i, runDigits);
