@@ -294,10 +294,11 @@ function traceAlone(notes) {
 const notesA = productionRedact === tracedRedact ? traceNotes(declared, CreatePatientDto) : null;
 /**
  * Each match the redactor finds in (b)'s strings, tried again the way find() tries it at the match's
- * start: an e-mail address by emailDomainEnd from its `@` and a card by cardEndCodes (find's hand
- * matchers, reading the text's units as Latin-1 bytes like the scan's buffer), any other kind by its
- * detector's own expression (sticky). What locating these matches costs at the least, without the
- * scan that finds where to try, the local part's run before an `@`, validation or bookkeeping.
+ * start: an e-mail address by emailDomainEnd from its `@` and a card by cardMatchEnd (find's hand
+ * matchers, reading the text's units as Latin-1 bytes like the scan's buffer; the card one checks
+ * Luhn's sum in the same pass; cardEndCodes in older builds), any other kind by its detector's own
+ * expression (sticky). What locating these matches costs at the least, without the scan that finds
+ * where to try, the local part's run before an `@`, validation (but the card's) or bookkeeping.
  */
 const builtIns = lib.BUILT_IN_DETECTORS;
 let detectorsModule = null;
@@ -308,6 +309,7 @@ try {
   // an older build: every kind is tried with its expression
 }
 const handMatchers = detectorsModule && typeof detectorsModule.emailDomainEnd === 'function' && typeof detectorsModule.cardEndCodes === 'function';
+const cardMatcher = handMatchers ? (typeof detectorsModule.cardMatchEnd === 'function' ? 'cardMatchEnd' : 'cardEndCodes') : null;
 /** A text's units as find() reads them: Latin-1 bytes (a Buffer, as the scan's), two `@` sentinels, then zeros. */
 function unitsOf(text) {
   const codes = Buffer.alloc(text.length + 8);
@@ -327,7 +329,7 @@ for (const text of texts) {
     const builtIn = builtIns.indexOf(builtIns.find((d) => d.pattern.source === detector.pattern.source));
     if (builtIn < 0 || detector.group !== undefined) continue;
     const how = !handMatchers || /[^\x00-\xff]/.test(text) ? TRY_EXPRESSION : detector.kind === 'email' ? TRY_EMAIL : detector.kind === 'card' ? TRY_CARD : TRY_EXPRESSION;
-    triedKinds.set(detector.kind, how === TRY_EMAIL ? 'emailDomainEnd' : how === TRY_CARD ? 'cardEndCodes' : 'expression');
+    triedKinds.set(detector.kind, how === TRY_EMAIL ? 'emailDomainEnd' : how === TRY_CARD ? cardMatcher : 'expression');
     matchTries.push({
       how,
       text,
@@ -342,7 +344,7 @@ function matchTriesAlone() {
   for (let i = 0; i < matchTries.length; i += 1) {
     const t = matchTries[i];
     if (t.how === TRY_EMAIL) n += detectorsModule.emailDomainEnd(t.codes, t.start);
-    else if (t.how === TRY_CARD) n += detectorsModule.cardEndCodes(t.codes, t.start);
+    else if (t.how === TRY_CARD) n += detectorsModule[cardMatcher](t.codes, t.start);
     else {
       t.sticky.lastIndex = t.start;
       if (t.sticky.test(t.text)) n += t.sticky.lastIndex;
