@@ -72,10 +72,20 @@ export async function openTrailSnapshot(store: TypeOrmAuditStore, options: Trail
 interface PgClient {
   query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
   /** A custom query object (a "submittable", as pg-cursor is): the client calls its handlers. */
-  query(submittable: FetchQuery): unknown;
+  query(submittable: PortalQuery): unknown;
 }
 
-const ENTRIES_CURSOR = 'sealed_audit_verify_entries';
+/** The part of a `pg` connection (the protocol writer) a {@link PortalQuery} uses. */
+interface PgConnection {
+  parse(message: { text: string; name: string }): void;
+  bind(message: { portal: string; statement: string }): void;
+  execute(message: { portal: string; rows: number }): void;
+  sync(): void;
+  sendCopyFail(message: string): void;
+}
+
+/** A named portal, not a `DECLARE`d cursor: see {@link streamRows}. */
+const ENTRIES_PORTAL = 'sealed_audit_verify_entries';
 const CHECKPOINTS_CURSOR = 'sealed_audit_verify_checkpoints';
 const CHECKPOINT_BATCH_SIZE = 500;
 /** The `audit_checkpoint` columns named as the entity's properties: the rows the store's mapper reads. */
@@ -113,7 +123,7 @@ async function openPostgresSnapshot(dataSource: DataSource, batchSize: number): 
     await client.query({ text: 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' });
     inTransaction = true;
     const log = tablePath(dataSource, AuditLogEntity);
-    await client.query({ text: `DECLARE ${ENTRIES_CURSOR} NO SCROLL CURSOR FOR SELECT ${ENTRY_COLUMNS} FROM ${log} ORDER BY chain_id, seq` });
+    await openPortal(client, ENTRIES_PORTAL, `SELECT ${ENTRY_COLUMNS} FROM ${log} ORDER BY chain_id, seq`);
     let checkpoints: AsyncIterable<StoredCheckpoint> = emptyIterable();
     let storedKeys: StoredSigningKey[] = [];
     if (dataSource.hasMetadata(AuditCheckpointEntity) && dataSource.hasMetadata(AuditSigningKeyEntity)) {
@@ -128,7 +138,7 @@ async function openPostgresSnapshot(dataSource: DataSource, batchSize: number): 
       }
     }
     // One cursor, two views of it: batches of raw rows (what verifyTrail reads) or entries.
-    const entryRows = streamRows(client, ENTRIES_CURSOR, batchSize);
+    const entryRows = streamRows(client, ENTRIES_PORTAL, batchSize);
     return { entries: entriesOf(entryRows), entryRows, checkpoints, storedKeys, close };
   } catch (error) {
     await close().catch(() => undefined);
@@ -157,21 +167,41 @@ async function* fetchBatches<R>(client: PgClient, cursor: string, size: number):
 }
 
 /**
- * The entry rows of a cursor, `FETCH FORWARD size` after `FETCH FORWARD size`, handed on as the
- * driver parses them (each socket read's rows, not a whole batch): each row is the driver's own
- * array of field texts (no result object, no per-field parser call) and is verified moments after
- * it was parsed, so it dies young, as in plain streaming. Collected a batch at a time instead,
- * every row outlived a few scavenges and was copied and promoted (measured on 100k entries:
- * reading alone took twice the CPU of plain streaming, a fifth of it in the garbage collector).
- *
- * The next FETCH is sent when one completes, unless a batch's worth of rows still waits for the
- * consumer (it is busy with a checkpoint, or stopped): then when it takes them. So at most two
- * batches are held, and the cursor is never read ahead of a consumer that stopped.
+ * Opens `portal` on the query `text` (extended protocol: Parse, Bind, Sync), to be read by
+ * {@link streamRows}. A named portal lives until the transaction ends, whatever runs between.
  */
-async function* streamRows(client: PgClient, cursor: string, size: number): AsyncGenerator<EntryRow[]> {
-  const reader = new CursorReader(client, `FETCH FORWARD ${size} FROM ${cursor}`, size);
+function openPortal(client: PgClient, portal: string, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const send = (connection: PgConnection): void => {
+      connection.parse({ text, name: '' });
+      connection.bind({ portal, statement: '' });
+      connection.sync();
+    };
+    client.query(new PortalQuery(`open ${portal}`, send, { row: () => undefined, ended: () => resolve(), fail: reject }));
+  });
+}
+
+/**
+ * The rows of a portal ({@link openPortal}), `size` at a time (Execute with a row limit, then
+ * Sync), handed on as the driver parses them (each socket read's rows, not a whole batch).
+ *
+ * - A portal, not `FETCH` from a `DECLARE`d cursor: the server runs a `FETCH` statement to the end
+ *   into a tuple store before it sends the first row, while an Execute streams rows as the
+ *   executor makes them. Reading 100k entries without verifying them: 262 ms with FETCH, 184 ms
+ *   with Execute (plain streaming of the query, 151 ms).
+ * - Each row is the driver's own array of field texts (no result object, no per-field parser
+ *   call) and is verified moments after it was parsed, so it dies young, as in plain streaming.
+ *   Collected a batch at a time, every row outlived a few scavenges and was copied and promoted
+ *   (reading alone took twice the CPU of plain streaming, a fifth of it in the GC).
+ *
+ * The next Execute is sent when one ends, unless a batch's worth of rows still waits for the
+ * consumer (it is busy with a checkpoint, or stopped): then when it takes them. So at most two
+ * batches are held, and the portal is never read ahead of a consumer that stopped.
+ */
+async function* streamRows(client: PgClient, portal: string, size: number): AsyncGenerator<EntryRow[]> {
+  const reader = new PortalReader(client, portal, size);
   try {
-    reader.fetch();
+    reader.execute();
     for (;;) {
       if (reader.failure) throw reader.failure.error;
       const rows = reader.take();
@@ -189,36 +219,42 @@ async function* streamRows(client: PgClient, cursor: string, size: number): Asyn
   }
 }
 
-/** The rows of the FETCHes of {@link streamRows} as they arrive, and when to send the next FETCH. */
-class CursorReader {
+/** The rows of the Executes of {@link streamRows} as they arrive, and when to send the next one. */
+class PortalReader implements PortalEvents {
   failure: { error: unknown } | undefined;
-  /** No more rows will come (the cursor is exhausted, or a FETCH failed). */
+  /** No more rows will come (the portal is exhausted, or an Execute failed). */
   done = false;
   private rows: EntryRow[] = [];
   private wake: (() => void) | undefined;
   private inFlight = false;
-  /** The last FETCH was full, and the next waits for the consumer to take the rows. */
+  /** The last Execute stopped at its row limit, and the next waits for the consumer to take the rows. */
   private more = false;
   private stopped = false;
+  private readonly send: (connection: PgConnection) => void;
 
   constructor(
     private readonly client: PgClient,
-    private readonly text: string,
+    private readonly portal: string,
     private readonly size: number,
-  ) {}
+  ) {
+    this.send = (connection) => {
+      connection.execute({ portal, rows: size });
+      connection.sync();
+    };
+  }
 
-  fetch(): void {
+  execute(): void {
     this.more = false;
     if (this.stopped) return;
     this.inFlight = true;
-    this.client.query(new FetchQuery(this.text, this));
+    this.client.query(new PortalQuery(`execute ${this.portal} (${this.size} rows)`, this.send, this));
   }
 
-  /** The rows arrived since the last call; sends the next FETCH if it was waiting for this. */
+  /** The rows arrived since the last call; sends the next Execute if it was waiting for this. */
   take(): EntryRow[] {
     const rows = this.rows;
     if (rows.length > 0) this.rows = [];
-    if (this.more && !this.inFlight) this.fetch();
+    if (this.more && !this.inFlight) this.execute();
     return rows;
   }
 
@@ -234,18 +270,17 @@ class CursorReader {
     this.notify();
   }
 
-  /** A FETCH ended (ReadyForQuery) after `count` rows. */
-  fetched(count: number): void {
+  ended(complete: boolean): void {
     this.inFlight = false;
     if (this.done) return;
-    if (count < this.size) {
+    if (complete) {
       this.done = true;
     } else if (this.rows.length < this.size) {
       // After the client's own ReadyForQuery handling, so a query queued meanwhile (the
       // checkpoints' FETCH) goes first, as it was asked first.
       this.more = true;
       queueMicrotask(() => {
-        if (this.more && !this.inFlight) this.fetch();
+        if (this.more && !this.inFlight) this.execute();
       });
     } else {
       this.more = true;
@@ -272,46 +307,56 @@ class CursorReader {
   }
 }
 
+/** What a {@link PortalQuery} reports. */
+interface PortalEvents {
+  row(fields: EntryRow): void;
+  /** ReadyForQuery: `complete` when the portal ran to its end (CommandComplete), not to the row limit. */
+  ended(complete: boolean): void;
+  fail(error: unknown): void;
+}
+
 /**
- * One `FETCH` as a `pg` submittable (the query-object protocol pg-cursor uses): the client calls
- * these handlers with the parsed protocol messages; a data row's `fields` are the columns' texts
- * (all text format here), taken as they are.
+ * Extended-protocol messages as a `pg` submittable (the query-object protocol pg-cursor uses):
+ * `send` writes them (ending with Sync), the client calls these handlers with the parsed replies.
+ * A data row's `fields` are the columns' texts (text format: no Describe, no type parsing), taken
+ * as they are.
  */
-class FetchQuery {
-  private count = 0;
+class PortalQuery {
+  private complete = false;
 
   constructor(
+    /** For diagnostics only (pg reads `text` of the active query in some error paths). */
     readonly text: string,
-    private readonly reader: CursorReader,
+    private readonly send: (connection: PgConnection) => void,
+    private readonly events: PortalEvents,
   ) {}
 
-  submit(connection: { query(text: string): void }): null {
-    connection.query(this.text);
+  submit(connection: PgConnection): null {
+    this.send(connection);
     return null;
   }
 
   handleRowDescription(): void {
-    // The columns are known (ENTRY_COLUMNS), all text.
+    // Not asked for (no Describe): the columns are ENTRY_COLUMNS, all text.
   }
 
   handleDataRow(message: { fields: EntryRow }): void {
-    this.count += 1;
-    this.reader.row(message.fields);
+    this.events.row(message.fields);
   }
 
   handleCommandComplete(): void {
-    // The rows were counted; the FETCH ends with ReadyForQuery.
-  }
-
-  handleEmptyQuery(): void {
-    // Not sent: the text is never empty.
+    this.complete = true;
   }
 
   handlePortalSuspended(): void {
-    // Simple query protocol: no portal to resume.
+    // The row limit was reached; the Sync already sent ends this round trip.
   }
 
-  handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
+  handleEmptyQuery(): void {
+    // Not sent: the query is never empty.
+  }
+
+  handleCopyInResponse(connection: PgConnection): void {
     connection.sendCopyFail('not a COPY');
   }
 
@@ -319,12 +364,13 @@ class FetchQuery {
     // Not a COPY.
   }
 
+  /** The client stops calling this query after an error (ReadyForQuery goes to no one): the end. */
   handleError(error: unknown): void {
-    this.reader.fail(error);
+    this.events.fail(error);
   }
 
   handleReadyForQuery(): void {
-    this.reader.fetched(this.count);
+    this.events.ended(this.complete);
   }
 }
 
