@@ -241,6 +241,18 @@ describe('openTrailSnapshot on PostgreSQL (real server)', () => {
     }
   });
 
+  it('rejects (does not hang) when the entries query fails, and returns its connection', async () => {
+    await admin.query('ALTER TABLE audit_log RENAME TO audit_log_moved');
+    try {
+      await expect(openTrailSnapshot(store)).rejects.toThrow(/audit_log/);
+    } finally {
+      await admin.query('ALTER TABLE audit_log_moved RENAME TO audit_log');
+    }
+    const { rows } = await admin.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'");
+    expect(Number(rows[0]?.n)).toBe(0);
+    await withSnapshot(async (snapshot) => expect(await verifyTrail(snapshot, { publicKeys })).toMatchObject({ ok: true }));
+  });
+
   it('rejects a batch size that is not a positive integer', async () => {
     await expect(openTrailSnapshot(store, { batchSize: 0 })).rejects.toThrow(RangeError);
   });
