@@ -13,7 +13,7 @@
  *       text (no type parsing), each field touched, no verification: the fastest honest read.
  *
  * A and (ii) run in child processes (a fresh heap each) on a log of N and of N/4 entries: their
- * peak RSS (process.resourceUsage().maxRSS) shows whether memory grows with the log.
+ * peak RSS (VmHWM of /proc/self/status, see peakRssMiB) shows whether memory grows with the log.
  *
  * The shared machine is noisy: the rounds alternate (stream first, then verify first), and each
  * round's A/(ii) comes from two runs back to back; the median and range of those ratios are
@@ -117,7 +117,22 @@ async function childVerify(url, entries, publicKeyFile, orm) {
 async function child([mode, url, entries, publicKeyFile]) {
   const n = Number(entries);
   const result = mode === 'stream' ? await childStream(url, n) : await childVerify(url, n, publicKeyFile, mode === 'verify-orm');
-  process.stdout.write(`${JSON.stringify({ ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...result, maxRssMiB: peakRssMiB() })}\n`);
+}
+
+/**
+ * This process's own peak RSS. Not `process.resourceUsage().maxRSS` on Linux: the kernel carries
+ * the parent's peak over fork and exec into it, so every child reported the parent's ~130 MiB
+ * (it holds the whole log in memory) whatever it used. VmHWM belongs to the process's own memory.
+ */
+function peakRssMiB() {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    // Not Linux: the rusage figure, which other systems do not inherit this way.
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 function runChild(mode, url, entries, publicKeyFile, nodeArgs = []) {
