@@ -34,7 +34,7 @@ export const DEFAULT_SNAPSHOT_BATCH_SIZE = 2000;
 
 /**
  * Opens what `verifyTrail` reads. On PostgreSQL: one `REPEATABLE READ, READ ONLY` transaction on
- * one connection, with server-side cursors over `audit_log` and `audit_checkpoint` ordered by
+ * one connection, with a portal over `audit_log` and a cursor over `audit_checkpoint`, ordered by
  * `(chain_id, seq)` and the signing keys, all from the same snapshot: entries, checkpoints and
  * keys agree with each other even while writers and the checkpointer keep appending (a checkpoint
  * signed during a long verification is never seen without its entries, which would read as a
@@ -113,7 +113,7 @@ async function openPostgresSnapshot(dataSource: DataSource, batchSize: number): 
     if (closed) return;
     closed = true;
     try {
-      // Read-only: nothing to keep. Closes the cursors with the transaction.
+      // Read-only: nothing to keep. Closes the portal and the cursor with the transaction.
       if (inTransaction) await client.query({ text: 'ROLLBACK' });
     } finally {
       await runner.release();
@@ -137,7 +137,7 @@ async function openPostgresSnapshot(dataSource: DataSource, batchSize: number): 
         storedKeys = (keys.rows as KeyRow[]).map(keyFromRow);
       }
     }
-    // One cursor, two views of it: batches of raw rows (what verifyTrail reads) or entries.
+    // One portal, two views of it: batches of raw rows (what verifyTrail reads) or entries.
     const entryRows = streamRows(client, ENTRIES_PORTAL, batchSize);
     return { entries: entriesOf(entryRows), entryRows, checkpoints, storedKeys, close };
   } catch (error) {
