@@ -102,8 +102,11 @@ interface WellFormedString {
   toWellFormed(): string;
 }
 
-/** A lone UTF-16 surrogate becomes U+FFFD (as the redactor's wellFormed). */
-function wellFormed(text: string): string {
+/**
+ * @internal A lone UTF-16 surrogate becomes U+FFFD: databases store it that way, so a value kept as
+ * is would no longer match its hash when read back (the redactor's texts and the masks alike).
+ */
+export function wellFormed(text: string): string {
   const s = text as unknown as WellFormedString;
   return s.isWellFormed() ? text : s.toWellFormed();
 }

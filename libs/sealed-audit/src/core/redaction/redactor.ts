@@ -15,7 +15,7 @@ import {
   type PiiMatch,
 } from './detectors';
 import { HmacSha256 } from './hmac-sha256';
-import { mask, wellFormedMasker } from './masks';
+import { mask, wellFormed, wellFormedMasker } from './masks';
 import type { PiiStrategy } from './pii-field.decorator';
 import { getRedactionPlan, type FieldRule, type RedactionPlan } from './redaction-plan';
 import { noteLine, RedactionTrace, ReportObjects, type NoteGroup, type RedactionReport } from './redaction-report';
@@ -915,19 +915,6 @@ function plainText(value: unknown): string {
   return String(value);
 }
 
-interface WellFormedString {
-  isWellFormed(): boolean;
-  toWellFormed(): string;
-}
-
-/**
- * A lone UTF-16 surrogate becomes U+FFFD: databases store it that way, so a value kept as is would
- * no longer match its hash when read back.
- */
-function wellFormed(text: string): string {
-  const s = text as unknown as WellFormedString;
-  return s.isWellFormed() ? text : s.toWellFormed();
-}
 
 /** Report label of a declared field: `<strategy>:<kind>` (`custom` for a function, `pii` without a kind). */
 function ruleLabel(strategy: PiiStrategy, kind: string | undefined): string {
