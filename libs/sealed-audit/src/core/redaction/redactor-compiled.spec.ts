@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
+import { declare, objectOf } from '../../../../../test/support/pii-fixtures';
 import { Type } from 'class-transformer';
-import { PiiField, type PiiFieldOptions } from './pii-field.decorator';
+import type { PiiFieldOptions } from './pii-field.decorator';
 import { getRedactionPlan } from './redaction-plan';
 import { RedactionTrace } from './redaction-report';
 import { listed, mergeLabels, Redactor, type RedactionReport, type RedactorOptions } from './redactor';
@@ -45,16 +46,7 @@ function generic<T>(run: (r: Redactor) => T): T {
   }
 }
 
-function declare(type: Function, key: string, options?: PiiFieldOptions): void {
-  PiiField(options)(type.prototype as object, key);
-}
 
-/** An object with exactly these own keys in this order (any name, `__proto__` included, as JSON.parse makes it). */
-function objectOf(entries: ReadonlyArray<readonly [string, unknown]>): Record<string, unknown> {
-  const object: Record<string, unknown> = {};
-  for (const [key, value] of entries) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  return object;
-}
 
 const KEYS = [
   'email', 'phone', 'ssn', 'fullName', 'notes', 'tags', 'nested', 'items', 'city', 'password', 'born', 'dob', 'age', 'x',

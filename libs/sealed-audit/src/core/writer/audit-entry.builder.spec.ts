@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
+import { declare, objectOf } from '../../../../../test/support/pii-fixtures';
 import { Type } from 'class-transformer';
 import type { AuditEvent, JsonObject, JsonValue } from '../audit-event';
-import { PiiField, type PiiFieldOptions } from '../redaction/pii-field.decorator';
+import type { PiiFieldOptions } from '../redaction/pii-field.decorator';
 import { Redactor, type RedactionReport } from '../redaction/redactor';
 import { buildEntry } from './audit-entry.builder';
 
@@ -85,16 +86,7 @@ function lines(redactions: JsonValue | undefined): Array<[string, JsonValue]> | 
   return Object.entries(redactions as JsonObject).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function declare(type: Function, key: string, options?: PiiFieldOptions): void {
-  PiiField(options)(type.prototype as object, key);
-}
 
-/** An object with exactly these own keys in this order (`__proto__` included, as JSON.parse makes it). */
-function objectOf(entries: ReadonlyArray<readonly [string, unknown]>): Record<string, unknown> {
-  const object: Record<string, unknown> = {};
-  for (const [key, value] of entries) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  return object;
-}
 
 const KEYS = ['email', 'phone', 'ssn', 'fullName', 'notes', 'tags', 'nested', 'items', 'city', 'password', 'token', 'dob', 'born', 'age', '__proto__', 'a.b', 'a', 'x[]', 'x', 'nested.street', 'jane@example.com'];
 const STRATEGIES: ReadonlyArray<PiiFieldOptions | undefined> = [
