@@ -44,6 +44,7 @@ async function main(): Promise<void> {
         'postgres-thread',
         'postgres-sync-thread',
         'sqlite-nocontext',
+        'postgres-nocontext',
         'sqlite-nocontext-thread',
         'postgres-nocontext-thread',
         'sqlite-nocontext-unaudited',

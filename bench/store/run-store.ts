@@ -20,7 +20,15 @@
  * transactions of 3 × batch as the writer sends them while a backlog waits). What the writer pays
  * beyond their sum is its own bookkeeping and the garbage collection of entries kept alive across
  * round trips (the batch in flight and the one sealed ahead).
+ *
+ * A third pass times `append()` alone on SQLite (a file in a temporary directory, opened as the
+ * store opens it: WAL, `synchronous = FULL`), the floor of the HTTP benchmark's SQLite variants.
+ * SQLite runs inside the Node process, so its CPU per entry is the whole database's work, B-tree
+ * inserts into the table and its indexes, WAL writes and the commit's fsync (system time) included.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import {
   AuditWriter,
@@ -208,6 +216,8 @@ export interface StoreBenchResult {
   sealAloneUs: number;
   /** Node CPU per entry of `store.append()` alone (entries sealed beforehand), µs. */
   appendAloneUs: number;
+  /** The same on SQLite, where the database engine's own work is Node CPU too, µs. */
+  sqliteAppendAloneUs: number;
 }
 
 export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBenchResult> {
@@ -220,6 +230,8 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
   url.pathname = `/${database}`;
   const client = new Client({ connectionString: url.toString() });
   let appendStore: TypeOrmAuditStore | undefined;
+  let sqliteStore: TypeOrmAuditStore | undefined;
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'sa-bench-store-'));
   try {
     // Install the real schema, then identical tables without triggers (LIKE copies columns,
     // the primary key and indexes, not triggers).
@@ -232,8 +244,10 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
     // The store of the append-alone pass: created once, like the raw client (warm across rounds).
     appendStore = createAuditStore({ type: 'postgres', url: url.toString() });
     await appendStore.init();
+    sqliteStore = createAuditStore({ type: 'sqlite', database: join(sqliteDir, 'audit.sqlite') });
+    await sqliteStore.init();
 
-    const samples = { raw: [] as Sample[], rawTxn: [] as Sample[], writer: [] as Sample[], thread: [] as Sample[], store: [] as Sample[] };
+    const samples = { raw: [] as Sample[], rawTxn: [] as Sample[], writer: [] as Sample[], thread: [] as Sample[], store: [] as Sample[], sqlite: [] as Sample[] };
     const ratios: number[] = [];
     const threadRatios: number[] = [];
     const sealCpu: number[] = [];
@@ -243,12 +257,14 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
       const input = events(count);
       const raw = prebuiltRows(input, `raw-${round}`);
       const sealed = presealed(input, `store-${round}`);
+      const sealedSqlite = presealed(input, `sqlite-${round}`);
       const runs: Array<[keyof typeof samples, () => Promise<Sample>]> = [
         ['raw', () => rawInsert(client, raw, options.batchSize, 'audit_log_raw', false)],
         ['rawTxn', () => rawInsert(client, raw, options.batchSize, 'audit_log_raw_txn', true)],
         ['writer', () => writerAppend(url.toString(), input, options.batchSize, `writer-${round}`)],
         ['thread', () => writerThreadAppend(url.toString(), input, options.batchSize, `thread-${round}`)],
         ['store', () => storeAppend(appendStore as TypeOrmAuditStore, sealed, 3 * options.batchSize)],
+        ['sqlite', () => storeAppend(sqliteStore as TypeOrmAuditStore, sealedSqlite, 3 * options.batchSize)],
       ];
       if (round % 2 === 0) runs.reverse();
       const got: Partial<Record<keyof typeof samples, Sample>> = {};
@@ -279,6 +295,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
           ['sealed-audit writer (redact + seal + append-only store, pipelined)', rate(samples.writer).toFixed(0), ratio(rate(samples.writer), rawRate), cpu(samples.writer), mainCpu(samples.writer)],
           ['sealed-audit writerThread (redact here; seal + store in a worker)', rate(samples.thread).toFixed(0), ratio(rate(samples.thread), rawRate), cpu(samples.thread), mainCpu(samples.thread)],
           [`store.append() alone (entries sealed beforehand, transactions of ${3 * options.batchSize})`, rate(samples.store).toFixed(0), ratio(rate(samples.store), rawRate), cpu(samples.store), mainCpu(samples.store)],
+          [`SQLite store.append() alone (file, WAL, synchronous=FULL; same entries and transactions)`, rate(samples.sqlite).toFixed(0), '-', cpu(samples.sqlite), mainCpu(samples.sqlite)],
         ],
       ),
       '',
@@ -291,9 +308,11 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
       `writer Node CPU per entry ${perEntry(samples.writer).toFixed(1)} µs = redact + seal alone ${sealAlone.toFixed(1)} + store.append() alone ` +
         `${perEntry(samples.store).toFixed(1)} + ${(perEntry(samples.writer) - sealAlone - perEntry(samples.store)).toFixed(1)} µs (writer bookkeeping, GC of entries alive across round trips).`,
     ].join('\n');
-    return { report, sealAloneUs: sealAlone, appendAloneUs: perEntry(samples.store) };
+    return { report, sealAloneUs: sealAlone, appendAloneUs: perEntry(samples.store), sqliteAppendAloneUs: perEntry(samples.sqlite) };
   } finally {
     await appendStore?.close().catch(() => undefined);
+    await sqliteStore?.close().catch(() => undefined);
+    rmSync(sqliteDir, { recursive: true, force: true });
     await client.end().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
