@@ -294,10 +294,10 @@ function traceAlone(notes) {
 const notesA = productionRedact === tracedRedact ? traceNotes(declared, CreatePatientDto) : null;
 /**
  * Each match the redactor finds in (b)'s strings, tried again the way find() tries it at the match's
- * start: an e-mail address by emailDomainEnd from its `@` and a card by cardMatchEnd (find's hand
- * matchers, reading the text's units as Latin-1 bytes like the scan's buffer; the card one checks
- * Luhn's sum in the same pass; cardEndCodes in older builds), any other kind by its detector's own
- * expression (sticky). What locating these matches costs at the least, without the scan that finds
+ * start: an e-mail address by emailDomainEnd from its `@`, a card by cardMatchEnd and a phone number
+ * that starts with `+` by phonePlusEnd (find's hand matchers, reading the text's units as Latin-1
+ * bytes like the scan's buffer; the card one checks Luhn's sum in the same pass; cardEndCodes in
+ * older builds, the expression for phone numbers), any other kind by its detector's own expression (sticky). What locating these matches costs at the least, without the scan that finds
  * where to try, the local part's run before an `@`, validation (but the card's) or bookkeeping.
  */
 const builtIns = lib.BUILT_IN_DETECTORS;
@@ -321,6 +321,8 @@ function unitsOf(text) {
 const TRY_EXPRESSION = 0;
 const TRY_EMAIL = 1;
 const TRY_CARD = 2;
+const TRY_PHONE_PLUS = 3;
+const phonePlus = handMatchers && typeof detectorsModule.phonePlusEnd === 'function';
 const matchTries = [];
 const triedKinds = new Map();
 for (const text of texts) {
@@ -328,8 +330,17 @@ for (const text of texts) {
     const detector = redactor.detectorSet.detectors[match.detector];
     const builtIn = builtIns.indexOf(builtIns.find((d) => d.pattern.source === detector.pattern.source));
     if (builtIn < 0 || detector.group !== undefined) continue;
-    const how = !handMatchers || /[^\x00-\xff]/.test(text) ? TRY_EXPRESSION : detector.kind === 'email' ? TRY_EMAIL : detector.kind === 'card' ? TRY_CARD : TRY_EXPRESSION;
-    triedKinds.set(detector.kind, how === TRY_EMAIL ? 'emailDomainEnd' : how === TRY_CARD ? cardMatcher : 'expression');
+    const how =
+      !handMatchers || /[^\x00-\xff]/.test(text)
+        ? TRY_EXPRESSION
+        : detector.kind === 'email'
+          ? TRY_EMAIL
+          : detector.kind === 'card'
+            ? TRY_CARD
+            : detector.kind === 'phone' && phonePlus && text.charCodeAt(match.start) === 43
+              ? TRY_PHONE_PLUS
+              : TRY_EXPRESSION;
+    triedKinds.set(detector.kind, how === TRY_EMAIL ? 'emailDomainEnd' : how === TRY_CARD ? cardMatcher : how === TRY_PHONE_PLUS ? 'phonePlusEnd' : 'expression');
     matchTries.push({
       how,
       text,
@@ -345,6 +356,7 @@ function matchTriesAlone() {
     const t = matchTries[i];
     if (t.how === TRY_EMAIL) n += detectorsModule.emailDomainEnd(t.codes, t.start);
     else if (t.how === TRY_CARD) n += detectorsModule[cardMatcher](t.codes, t.start);
+    else if (t.how === TRY_PHONE_PLUS) n += detectorsModule.phonePlusEnd(t.codes, t.start);
     else {
       t.sticky.lastIndex = t.start;
       if (t.sticky.test(t.text)) n += t.sticky.lastIndex;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { scanCandidates } from './detector-candidates';
-import { BUILT_IN_DETECTORS, cardEndCodes, cardMatchEnd, cardValidCodes, emailDomainEnd, textUnits } from './detectors';
+import { BUILT_IN_DETECTORS, cardEndCodes, cardMatchEnd, cardValidCodes, emailDomainEnd, phonePlusEnd, textUnits } from './detectors';
 
 /**
  * The hand-written matchers that stand in for a built-in expression on the candidate paths must end
@@ -14,6 +14,7 @@ const EMAIL = new RegExp(BUILT_IN_DETECTORS[4].pattern.source, 'y');
 /** The e-mail expression's domain part alone (what follows the `@`). */
 const EMAIL_DOMAIN = /[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/y;
 const CARD = new RegExp(BUILT_IN_DETECTORS[6].pattern.source, 'y');
+const PHONE = new RegExp(BUILT_IN_DETECTORS[8].pattern.source, 'y');
 
 function stickyEnd(pattern: RegExp, text: string, at: number): number {
   pattern.lastIndex = at;
@@ -144,5 +145,55 @@ describe('cardMatchEnd', () => {
         }
       }
     }
+  });
+});
+
+describe('phonePlusEnd', () => {
+  /**
+   * Pieces of international numbers: country codes of 1–4 digits, area codes in parentheses (of 0–5
+   * digits, unclosed), groups of every length around the 5 a chunk takes, the separators and their
+   * doubles, word characters and units above U+00FF that break or keep `\b`.
+   */
+  const PHONE_PIECES = [
+    '+', '+', '+44', '+1', '+353', '+1234', '(', ')', '(0)', '(20)', '(555)', '(1234)', '(12345)', '()', ' (', '-(', '.(',
+    '0', '7', '12', '123', '1234', '12345', '123456', '1234567890', '20 7946 0958', '555-013-8842', '6 12 34 56 78', '1 2 3 4 5 6 7',
+    ' ', '.', '-', '  ', '- ', '..', 'x', '_', 'A', ',', ':', '/', 'é', 'İ', '\u0120', '\u012d', '+44 20 7946 0958', '+1 (555) 013-8842', '+44(0)20 7946 0958',
+  ];
+  const phoneTextArb = fc
+    .array(fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...PHONE_PIECES) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 2 }) }), { maxLength: 24 })
+    .map((parts) => parts.join(''));
+
+  it('ends where the phone expression ends at every `+` (or fails with it), on Latin-1 bytes and exact units', () => {
+    let matched = 0;
+    let areaCodes = 0;
+    fc.assert(
+      fc.property(phoneTextArb, (text) => {
+        scanCandidates(text);
+        const scannedUnits = textUnits(text);
+        const units = unitsOf(text);
+        for (let p = text.indexOf('+'); p !== -1; p = text.indexOf('+', p + 1)) {
+          const expected = stickyEnd(PHONE, text, p);
+          if (expected >= 0) {
+            matched += 1;
+            if (text.slice(p, expected).includes(')')) areaCodes += 1;
+          }
+          expect([text, p, phonePlusEnd(units, p)]).toEqual([text, p, expected]);
+          expect([text, p, phonePlusEnd(scannedUnits, p)]).toEqual([text, p, expected]);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+    // The random texts hold matches, with and without an area code, not only failures.
+    expect(matched).toBeGreaterThan(1500);
+    expect(areaCodes).toBeGreaterThan(400);
+  });
+
+  it('agrees at the limits: 1–4 country digits, area codes of 0–5 digits, 1–7 chunks, groups of 5 and 6 digits, a word character after', () => {
+    const cases = [
+      '+1 2', '+12', '+123', '+1234', '+12 34', '+1234 5', '+1 (2) 3', '+1(2)3 4', '+1 (12345) 6 7', '+1 () 2 3', '+1 (2 3 4',
+      '+1 2 3 4 5 6', '+1 2 3 4 5 6 7', '+1 2 3 4 5 6 7 8', '+1 12345 12345', '+1 123456', '+1 12345678901234567890123456789012', '+1 2 3x', '+1 2 3_', '+1 2 3.x', '+1 2 3é',
+      '+44 20 7946 0958', '+1 (555) 013-8842', '+44(0)20 7946 0958', '+1 2  3', '+1 2--3', '+1--2 3',
+    ];
+    for (const text of cases) expect([text, phonePlusEnd(unitsOf(text), 0)]).toEqual([text, stickyEnd(PHONE, text, 0)]);
   });
 });
