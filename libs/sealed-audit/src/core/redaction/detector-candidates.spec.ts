@@ -130,6 +130,25 @@ describe('scanCandidates', () => {
     }
   });
 
+  it('takes a `b` stop back in the tight loop only where no keyword goes on from it (any case, alignment, near misses, stale bytes past the end)', () => {
+    const B_PIECES = ['b', 'B', 'o', 'O', 'r', 'R', 'i', 'I', 'd', 'D', 'a', 'A', '-', 'e', 'E', '.', ' ', 'x', 'y', 'n', 'bor', 'BO', 'bir', 'bI', 'bda', 'bD', 'b-d', 'b-', 'bea', 'be', 'bE', 'born', 'BIRTH', 'bday', 'B-DAY', 'bearer', 'Bearer', 'geboren', 'dob', 'd.o.b', 'ob', 'o.b', '\u0162', '\u0172'];
+    const text = fc.tuple(fc.string({ unit: fc.constantFrom('x', ' '), maxLength: 3 }), fc.array(fc.constantFrom(...B_PIECES), { maxLength: 24 }), fc.constantFrom('', 'orn', 'rth', 'ay', 'earer', 'r', 'a'));
+    let dob = 0;
+    fc.assert(
+      fc.property(text, ([pad, parts, stale]) => {
+        const t = pad + parts.join('');
+        // The bytes just past the text, from the scan before, would go on a keyword.
+        scanCandidates(t + stale);
+        const found = scan(t);
+        if ((found.bits & F_DOB) !== 0) dob += 1;
+        expect([t, found]).toEqual([t, scanByClass(t)]);
+      }),
+      { numRuns: 20000, seed: 20261127 },
+    );
+    // Keywords were found, not only missed.
+    expect(dob).toBeGreaterThan(5000);
+  });
+
   it('reads texts longer than its buffer (it grows)', () => {
     const long = `${'word '.repeat(3000)}4111 1111 1111 1111`;
     expect(scan(long)).toEqual(scanByClass(long));

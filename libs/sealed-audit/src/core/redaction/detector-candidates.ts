@@ -70,6 +70,10 @@ for (const c of '/:@_JKSI') STOP[c.charCodeAt(0)] = S_FEATURE;
 
 /** A pair that stops the tight loop though neither of its bytes stops alone (see {@link PAIR_STOP}). */
 const S_PAIR = 5;
+/** A pair `b x` (either case) that stops only if the byte after it goes on a keyword ({@link FOLLOW}). */
+const S_B_EVEN = 6;
+/** A pair `a b` (either case) that stops only if the two bytes after it go on a keyword ({@link FOLLOW}). */
+const S_B_ODD = 7;
 /** `l`, `L` ({@link S_L}) and `b`, `B` ({@link S_FEATURE}): looked at wherever the scan stops on them. */
 const SOFT = new Uint8Array(256);
 SOFT[108] = S_L;
@@ -135,9 +139,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * - `l` (`n[ée]e?\s+le`, any case) after a `\s` (an odd `l`: the pair holds the byte before it, and
  *   every `\s` unit's Latin-1 byte is listed) or before an `e` (an even `l`: the pair holds the byte after it);
  * - an even `b` (`B`) before the letters a birth keyword or `[Bb]earer` has after its `b` (`born`,
- *   `birth`, `bday`, `b-day`, `bearer`, `geboren`), or after `do` or `o.` (`dob`, `d.o.b`: the pair
- *   before it is `do` or `o.`, whose `b` the loop then looks at); an odd `b` stops always (the byte
- *   after it is in the next pair).
+ *   `birth`, `bday`, `b-day`, `bearer`, `geboren`: {@link S_B_EVEN}, the tight loop then looks at the
+ *   third letter), or after `do` or `o.` (`dob`, `d.o.b`: the pair before it is `do` or `o.`, whose
+ *   `b` the loop then looks at); an odd `b` after `o` or `.` (`dob`, `d.o.b`) stops, any other
+ *   ({@link S_B_ODD}) only if the two bytes after it (in the next pair) go on a keyword.
  * On a big-endian machine the pair's bytes are the other way round in the read, and every `l` and `b` stops.
  */
 const PAIR_STOP = new Uint8Array(65536);
@@ -149,19 +154,43 @@ const PAIR_STOP = new Uint8Array(65536);
     for (let b = 0; b < 256; b += 1) {
       let stop = STOP[a]! | STOP[b]!;
       if (!LITTLE_ENDIAN) stop |= SOFT[a]! | SOFT[b]!;
-      else if (
-        (has('lL', a) && has('eE', b)) ||
-        (has('lL', b) && spaceByte[a] === 1) ||
-        (has('bB', a) && has('oOiIdD-e', b)) ||
-        has('bB', b) ||
-        (has('dD', a) && has('oO', b)) ||
-        (has('oO', a) && b === 46)
-      ) {
-        stop = S_PAIR;
+      else if (stop === 0) {
+        if ((has('lL', a) && has('eE', b)) || (has('lL', b) && spaceByte[a] === 1) || (has('dD', a) && has('oO', b)) || (has('oO', a) && b === 46) || (has('bB', b) && has('oO.', a))) stop = S_PAIR;
+        else if (has('bB', a) && has('oOiIdD-e', b)) stop = S_B_EVEN;
+        else if (has('bB', b)) stop = S_B_ODD;
       }
       PAIR_STOP[LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b] = stop;
     }
   }
+}
+
+/**
+ * Per byte after a `b` and the letter after it (`b x y`): the lowercase `y` of the keywords' `bxy`
+ * (`bor`n, ge`bor`en, `bir`th, `bda`y, `b-d`ay, `bea`rer), 0 for any other `x`. Compared with `y | 0x20`,
+ * which folds A–Z onto a–z (and no byte that is not a letter onto these letters).
+ */
+const FOLLOW = new Uint8Array(256);
+for (const [x, y] of [['o', 'r'], ['O', 'r'], ['i', 'r'], ['I', 'r'], ['d', 'a'], ['D', 'a'], ['-', 'd'], ['e', 'a']] as const) FOLLOW[x.charCodeAt(0)] = y.charCodeAt(0);
+
+/**
+ * Whether the tight loop may go past the four bytes `w` (read at quad `k`, little-endian), which stop
+ * it only by {@link S_B_EVEN} or {@link S_B_ODD} pairs: no `b` in them goes on a keyword. Each such
+ * `b` is followed by one or two bytes of the next quad at most, which hold the sentinels past the text.
+ */
+function bGoesOnNot(w: number, k: number): boolean {
+  const low = PAIR_STOP[w & 0xffff] as number;
+  const high = PAIR_STOP[w >>> 16] as number;
+  if (low === S_B_EVEN) {
+    if (FOLLOW[(w >>> 8) & 0xff] === (((w >>> 16) & 0xff) | 0x20)) return false;
+  } else if (low === S_B_ODD) {
+    if (FOLLOW[(w >>> 16) & 0xff] === ((w >>> 24) | 0x20)) return false;
+  } else if (low !== 0) return false;
+  if (high === S_B_EVEN) return FOLLOW[w >>> 24] !== (((quads[k + 1] as number) & 0xff) | 0x20);
+  if (high === S_B_ODD) {
+    const next = quads[k + 1] as number;
+    return FOLLOW[next & 0xff] !== (((next >>> 8) & 0xff) | 0x20);
+  }
+  return high === 0;
 }
 
 /**
@@ -214,7 +243,12 @@ export function scanCandidates(text: string): number {
       if ((j & 1) === 0 || PAIR_STOP[pair[j] as number] === 0) {
         let k = (j + 1) >>> 1;
         let w = quad[k] as number;
-        while (((PAIR_STOP[w & 0xffff] as number) | (PAIR_STOP[w >>> 16] as number)) === 0) w = quad[++k] as number;
+        for (;;) {
+          while (((PAIR_STOP[w & 0xffff] as number) | (PAIR_STOP[w >>> 16] as number)) === 0) w = quad[++k] as number;
+          // Most `b`s in prose start no keyword: their stop is taken back here, in the loop.
+          if (!LITTLE_ENDIAN || !bGoesOnNot(w, k)) break;
+          w = quad[++k] as number;
+        }
         j = k << 1;
         if (PAIR_STOP[LITTLE_ENDIAN ? w & 0xffff : w >>> 16] === 0) j += 1;
       }
