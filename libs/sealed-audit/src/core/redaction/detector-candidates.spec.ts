@@ -6,7 +6,7 @@ import { cardValidAt, cardValidCodes, phoneValidAt, phoneValidCodes, textUnits }
  * The scan as first written (one loop, a class per byte, a branch per class): the reference for the
  * two tight loops that replaced it. Same bits, digit count, regions and IBAN starts on any text.
  */
-function scanByClass(text: string): { bits: number; digits: number; regions: number[]; ibanStarts: number[]; ats: number[]; colons: number[]; hyphens: number } {
+function scanByClass(text: string): { bits: number; digits: number; regions: number[]; ibanStarts: number[]; ats: number[]; colons: number[]; uuidHyphens: number } {
   const C_OTHER = 0;
   const C_DIGIT = 1;
   const C_SEP = 2;
@@ -59,10 +59,12 @@ function scanByClass(text: string): { bits: number; digits: number; regions: num
     for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) out.push(at);
     return out;
   };
-  // Units whose Latin-1 byte is `-` (every real hyphen, and look-alikes such as U+012D): never fewer than the hyphens.
-  let hyphens = 0;
-  for (let i = 0; i < text.length; i += 1) if ((text.charCodeAt(i) & 0xff) === 45) hyphens += 1;
-  return { bits, digits, regions, ibanStarts, ats: positions('@'), colons: positions(':'), hyphens };
+  // Units whose Latin-1 byte is `-` (every real hyphen, and look-alikes such as U+012D) where a UUID's
+  // first hyphen can be (its 8 characters before, 28 from it on) with such units 5, 10 and 15 further.
+  const hyphen = (i: number): boolean => (text.charCodeAt(i) & 0xff) === 45;
+  let uuidHyphens = 0;
+  for (let i = 8; i + 28 <= text.length; i += 1) if (hyphen(i) && hyphen(i + 5) && hyphen(i + 10) && hyphen(i + 15)) uuidHyphens += 1;
+  return { bits, digits, regions, ibanStarts, ats: positions('@'), colons: positions(':'), uuidHyphens };
 }
 
 function scan(text: string): ReturnType<typeof scanByClass> {
@@ -74,12 +76,13 @@ function scan(text: string): ReturnType<typeof scanByClass> {
     ibanStarts: [...scanned.ibanStarts.subarray(0, scanned.ibanCount)],
     ats: [...scanned.ats.subarray(0, scanned.atCount)],
     colons: [...scanned.colons.subarray(0, scanned.colonCount)],
-    hyphens: scanned.hyphens,
+    uuidHyphens: scanned.uuidHyphens,
   };
 }
 
 const PIECES = [
   '4111 1111 1111 1111', '+44 20 7946 0958', '(555) 013-8842', '612-73-4859', 'GB82 WEST 1234 5698 7654 32', 'DE89370400440532013000', '203.0.113.7', 'fe80::1',
+  '00470707-baac-4e8f-94f8-b904015a19fd', '12345678-1234-4123-8123-123456789012', 'abcd-', '1234-', '-\u012d',
   'jane@x.io', '//u:p@h', '::1', 'a@b@c', 'ŀ', 'ĺ', ':', '@@', 'eyJ', 'Bearer ', 'bearer', 'born', 'BIRTH', 'b-day', 'd.o.b', 'DoB', 'geboren', 'née le', 'NEE  LE', 'sk_', 'AKIA', 'ASIA', 'AIza', 'xoxb-', 'glpat-',
   ' ', '  ', '.', '-', '(', ')', '+', '/', ':', '@', '_', 'A', 'Z', 'ab', 'x', '0', '7', '12', '1234', '-5', 'İ', 'ĭ', 'Ŀ', 'ĺ', '𝄞', '\ud834', 'é',
 ];
@@ -104,7 +107,7 @@ describe('scanCandidates', () => {
   it('ends a region and stops at the end of the text, whatever the buffer held before (the sentinel)', () => {
     scanCandidates(`${'9'.repeat(5000)}@`);
     for (const t of ['1234', 'ab 1234', '12 34 ', '@', '', 'x', '0000-', 'jane@x.io 1234 5678']) expect(scan(t)).toEqual(scanByClass(t));
-    expect(scan('see jane@x.io //h born')).toEqual({ bits: F_AT | F_SLASHES | F_DOB, digits: 0, regions: [], ibanStarts: [], ats: [8], colons: [], hyphens: 0 });
+    expect(scan('see jane@x.io //h born')).toEqual({ bits: F_AT | F_SLASHES | F_DOB, digits: 0, regions: [], ibanStarts: [], ats: [8], colons: [], uuidHyphens: 0 });
     // A look-alike byte (U+0140 is 0x40 in Latin-1) may set the bit, never a position.
     expect(scan('x\u0140y:z').ats).toEqual([]);
     expect(scan('x\u0140y:z').colons).toEqual([3]);
@@ -112,8 +115,13 @@ describe('scanCandidates', () => {
     const many = 'a@b:'.repeat(100);
     expect(scan(many)).toEqual(scanByClass(many));
     expect(scan('sk_ 1234').bits).toBe(F_API);
-    // Hyphens in and out of digit regions, at the very start, and a look-alike (U+012D).
-    expect(scan('-a-1-2-3-4 \u012d').hyphens).toBe(6);
+    // A UUID's first hyphen, in and out of a digit region, at the ends of the room it needs, and a look-alike (U+012D).
+    expect(scan('00470707-baac-4e8f-94f8-b904015a19fd').uuidHyphens).toBe(1);
+    expect(scan('x 12345678-1234-4123-8123-123456789012 x').uuidHyphens).toBe(1);
+    expect(scan('0047070-baac-4e8f-94f8-b904015a19fd').uuidHyphens).toBe(0);
+    expect(scan('00470707-baac-4e8f-94f8-b904015a19f').uuidHyphens).toBe(0);
+    expect(scan('00470707\u012dbaac-4e8f-94f8-b904015a19fd').uuidHyphens).toBe(1);
+    expect(scan('-a-1-2-3-4 \u012d').uuidHyphens).toBe(0);
   });
 
   it('sees each letter feature at either byte of a 16-bit read (the tight loop stops at some only by pairs)', () => {

@@ -41,8 +41,12 @@ export const scanned = {
   /** Where its `:`s are, likewise. */
   colons: new Int32Array(16),
   colonCount: 0,
-  /** How many `-` bytes it has (every real `-`, and a look-alike non-ASCII unit now and then: never fewer). */
-  hyphens: 0,
+  /**
+   * How many `-` bytes it has that may be a UUID's first hyphen: 8 bytes or more from the start, 28
+   * or more from the end, with `-` bytes 5, 10 and 15 further on (every UUID's, and a look-alike
+   * non-ASCII unit now and then: never fewer).
+   */
+  uuidHyphens: 0,
   /**
    * The scan's Latin-1 bytes of the text (see `bytes` below), then two sentinels (`@`) at its length
    * and room for 6 more bytes after them. Valid until the next scan.
@@ -224,7 +228,7 @@ export function scanCandidates(text: string): number {
   view[n] = SENTINEL;
   view[n + 1] = SENTINEL;
   let digits = 0;
-  let hyphens = 0;
+  let uuidHyphens = 0;
   let bits = 0;
   scanned.regionCount = 0;
   scanned.ibanCount = 0;
@@ -273,8 +277,8 @@ export function scanCandidates(text: string): number {
       while (held !== 0) {
         runDigits += held >>> 1;
         if (c === 45) {
-          hyphens += 1;
           if (i >= 4) bits |= hyphenFeature(text, i);
+          uuidHyphens += uuidHyphenAt(view, i, n);
         }
         c = view[++i] as number;
         held = IN_REGION[c] as number;
@@ -284,8 +288,8 @@ export function scanCandidates(text: string): number {
       // The byte that ended the region is looked at again by the loop above (it may be a feature).
     } else {
       if (stop === S_HYPHEN) {
-        hyphens += 1;
         if (i >= 4) bits |= hyphenFeature(text, i);
+        uuidHyphens += uuidHyphenAt(view, i, n);
       } else if (stop === S_L) {
         // The commonest stop in prose: `n[ée]e?\s+le` needs an `e` next (any case; the byte is a
         // necessary condition: an ASCII `e` keeps its byte), most `l`s are let go here.
@@ -307,8 +311,13 @@ export function scanCandidates(text: string): number {
     }
   }
   scanned.digits = digits;
-  scanned.hyphens = hyphens;
+  scanned.uuidHyphens = uuidHyphens;
   return bits;
+}
+
+/** 1 when the `-` byte at `i` of a text of `n` bytes may be a UUID's first hyphen (see {@link scanned}.uuidHyphens), else 0. */
+function uuidHyphenAt(view: Buffer, i: number, n: number): number {
+  return i >= 8 && i + 28 <= n && view[i + 5] === 45 && view[i + 10] === 45 && view[i + 15] === 45 ? 1 : 0;
 }
 
 /** Start of the region whose first digit is at `i`: the separators just before it belong to it. */
