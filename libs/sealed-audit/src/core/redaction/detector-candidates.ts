@@ -253,7 +253,19 @@ export function scanCandidates(text: string): number {
         let k = (j + 1) >>> 1;
         let w = quad[k] as number;
         for (;;) {
-          while (((pairStop[w & 0xffff] as number) | (pairStop[w >>> 16] as number)) === 0) w = quad[++k] as number;
+          // Two 32-bit reads per step: the step's own cost (index, bounds and interrupt checks) is paid
+          // once per 8 bytes (measured: the scan of (b)'s long texts takes about a tenth less). The
+          // second read is in the buffer: the first one did not stop, so the sentinels are further on.
+          while (((pairStop[w & 0xffff] as number) | (pairStop[w >>> 16] as number)) === 0) {
+            const v = quad[k + 1] as number;
+            if (((pairStop[v & 0xffff] as number) | (pairStop[v >>> 16] as number)) !== 0) {
+              k += 1;
+              w = v;
+              break;
+            }
+            k += 2;
+            w = quad[k] as number;
+          }
           // Most `b`s in prose start no keyword: their stop is taken back here, in the loop.
           if (!LITTLE_ENDIAN || !bGoesOnNot(w, k)) break;
           w = quad[++k] as number;
