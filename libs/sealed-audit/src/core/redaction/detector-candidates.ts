@@ -108,7 +108,11 @@ const SHORT_TEXT = 64;
 interface LatinWriter {
   latin1Write(text: string, offset: number, length: number): number;
 }
-const LATIN1_WRITE = typeof (Buffer.prototype as unknown as Partial<LatinWriter>).latin1Write === 'function';
+/**
+ * Read once: looked up on the buffer at each call, it went through V8's generic property load (the
+ * Buffer prototype chain holds many methods), a few nanoseconds of each scan.
+ */
+const LATIN1_WRITE = (Buffer.prototype as unknown as Partial<LatinWriter>).latin1Write;
 
 /** Bytes the buffer holds past the text: the two sentinels, and 6 that a reader of {@link scanned.bytes} may clear. */
 export const SLACK = 8;
@@ -226,7 +230,7 @@ export function scanCandidates(text: string): number {
     // as the latin1 encoding does.
     for (let k = 0; k < n; k += 1) view[k] = text.charCodeAt(k);
   } else {
-    if (LATIN1_WRITE) (view as unknown as LatinWriter).latin1Write(text, 0, n);
+    if (LATIN1_WRITE !== undefined) LATIN1_WRITE.call(view, text, 0, n);
     else view.write(text, 0, 'latin1');
   }
   // Two sentinels: a pair read at the end of the text sees one whatever the text's parity.
