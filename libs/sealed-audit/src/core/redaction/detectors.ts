@@ -869,8 +869,9 @@ export function cardMatchEnd(codes: Uint8Array | Uint16Array, start: number): nu
 
 /**
  * {@link tryAt} for a phone number from a place in a digit region: {@link phoneValidAt}'s checks read
- * from the region's units. From a `+`, {@link phonePlusEnd} stands in for the expression (a sticky
- * test costs about 100 ns here, most of a phone number's share of find).
+ * from the region's units. From a `+`, {@link phonePlusEnd} stands in for the expression (on (b)'s
+ * `+44 20 7946 0958` here: about 20 ns, the sticky test 36–38 ns, and a regular-expression call
+ * more in find() than alone).
  */
 function tryPhone(text: string, codes: Uint8Array | Uint16Array, d: number, start: number): number {
   let end: number;
