@@ -297,8 +297,9 @@ const notesA = productionRedact === tracedRedact ? traceNotes(declared, CreatePa
  * start: an e-mail address by emailDomainEnd from its `@`, a card by cardMatchEnd and a phone number
  * that starts with `+` by phonePlusEnd (find's hand matchers, reading the text's units as Latin-1
  * bytes like the scan's buffer; the card one checks Luhn's sum in the same pass; cardEndCodes in
- * older builds, the expression for phone numbers), any other kind by its detector's own expression (sticky). What locating these matches costs at the least, without the scan that finds
- * where to try, the local part's run before an `@`, validation (but the card's) or bookkeeping.
+ * older builds, the expression for phone numbers), any other kind by its detector's own expression
+ * (sticky). What locating these matches costs at the least, without the scan that finds where to
+ * try, the local part's run before an `@`, validation (but the card's) or bookkeeping.
  */
 const builtIns = lib.BUILT_IN_DETECTORS;
 let detectorsModule = null;
