@@ -24,8 +24,16 @@ export class HmacSha256 {
   private readonly key: Buffer;
   private readonly inner = new Int32Array(8);
   private readonly outer = new Int32Array(8);
-  /** This instance's output: its prefix, written once, then room for the 64 hex digits. */
+  /**
+   * This instance's output: a pad byte when the prefix has an odd length (so the digits start at an
+   * even offset, see {@link render}), the prefix, written once, then room for the 64 hex digits.
+   */
   private readonly out: Buffer;
+  /** 16-bit view of {@link out}: the digits are written two at a time. */
+  private readonly outPairs: Uint16Array;
+  /** Where the prefix starts in {@link out} (0 or the pad byte's 1), and where the digits start. */
+  private readonly start: number;
+  private readonly digitsAt: number;
   private readonly prefixString: string;
 
   /**
@@ -35,8 +43,11 @@ export class HmacSha256 {
   constructor(key: Buffer, prefix = '') {
     if (!/^[\x20-\x7e]*$/.test(prefix) || prefix.length > 192) throw new RangeError('HmacSha256: the prefix must be printable ASCII, at most 192 characters.');
     this.key = key;
-    this.out = Buffer.allocUnsafeSlow(prefix.length + 64);
-    this.out.write(prefix, 0, 'latin1');
+    this.start = prefix.length & 1;
+    this.digitsAt = this.start + prefix.length;
+    this.out = Buffer.allocUnsafeSlow(this.digitsAt + 64);
+    this.outPairs = new Uint16Array(this.out.buffer, this.out.byteOffset, this.out.length >>> 1);
+    this.out.write(prefix, this.start, 'latin1');
     this.prefixString = prefix;
     // A key longer than one block is hashed first (RFC 2104 §2); a shorter one is zero-padded.
     const block = Buffer.alloc(64);
@@ -55,7 +66,7 @@ export class HmacSha256 {
   /** Lower-case hex HMAC-SHA-256 of the UTF-8 bytes of `text`. */
   hex(text: string): string {
     if (this.digest(text)) return createHmac('sha256', this.key).update(text, 'utf8').digest('hex');
-    return render(OUT, 0);
+    return render(OUT, OUT_PAIRS, 0, 0);
   }
 
   /**
@@ -66,7 +77,7 @@ export class HmacSha256 {
    */
   prefixedHex(text: string): string {
     if (this.digest(text)) return this.prefixString + createHmac('sha256', this.key).update(text, 'utf8').digest('hex');
-    return render(this.out, this.prefixString.length);
+    return render(this.out, this.outPairs, this.start, this.digitsAt);
   }
 
   /**
@@ -129,23 +140,23 @@ export class HmacSha256 {
   }
 }
 
-/** {@link STATE} as 64 lower-case hex digits at `out[offset…]`; returns `out[0, offset + 64)` as a string. */
-function render(out: Buffer, offset: number): string {
-  let o = offset;
+/**
+ * {@link STATE} as 64 lower-case hex digits at `out[at…]` (`at` even), two digits per 16-bit store
+ * into `pairs` (a view of `out`) from {@link HEX_PAIRS}; returns `out[start, at + 64)` as a string.
+ * (One 8-bit store per digit, each with its own table read: a pseudonym took ~5% longer.)
+ */
+function render(out: Buffer, pairs: Uint16Array, start: number, at: number): string {
+  let p = at >>> 1;
   for (let i = 0; i < 8; i += 1) {
     const word = STATE[i]!;
-    out[o] = HEX_DIGITS[(word >>> 28) & 15]!;
-    out[o + 1] = HEX_DIGITS[(word >>> 24) & 15]!;
-    out[o + 2] = HEX_DIGITS[(word >>> 20) & 15]!;
-    out[o + 3] = HEX_DIGITS[(word >>> 16) & 15]!;
-    out[o + 4] = HEX_DIGITS[(word >>> 12) & 15]!;
-    out[o + 5] = HEX_DIGITS[(word >>> 8) & 15]!;
-    out[o + 6] = HEX_DIGITS[(word >>> 4) & 15]!;
-    out[o + 7] = HEX_DIGITS[word & 15]!;
-    o += 8;
+    pairs[p] = HEX_PAIRS[word >>> 24]!;
+    pairs[p + 1] = HEX_PAIRS[(word >>> 16) & 255]!;
+    pairs[p + 2] = HEX_PAIRS[(word >>> 8) & 255]!;
+    pairs[p + 3] = HEX_PAIRS[word & 255]!;
+    p += 4;
   }
   // One native copy into a flat one-byte string (the digits and prefix are ASCII).
-  return out.toString('latin1', 0, o);
+  return out.toString('latin1', start, at + 64);
 }
 
 /** Longest text (in UTF-8 bytes) hashed here: 4 blocks; longer ones are cheaper in C++. */
@@ -163,6 +174,19 @@ const STATE = new Int32Array(8);
 const OUTER_BLOCK = new Int32Array(16);
 OUTER_BLOCK[8] = 0x80000000 | 0;
 OUTER_BLOCK[15] = 768;
-const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/**
+ * Per byte value, its two hex digits as one 16-bit unit whose bytes in memory are the high digit,
+ * then the low one (filled through a byte view: right on either endianness).
+ */
+const HEX_PAIRS = new Uint16Array(256);
+{
+  const digits = '0123456789abcdef';
+  const bytes = new Uint8Array(HEX_PAIRS.buffer);
+  for (let b = 0; b < 256; b += 1) {
+    bytes[2 * b] = digits.charCodeAt(b >>> 4);
+    bytes[2 * b + 1] = digits.charCodeAt(b & 15);
+  }
+}
 /** Output of {@link HmacSha256.hex}: 64 hex digits. */
 const OUT = Buffer.allocUnsafeSlow(64);
+const OUT_PAIRS = new Uint16Array(OUT.buffer, OUT.byteOffset, 32);
