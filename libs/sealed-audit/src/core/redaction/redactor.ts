@@ -229,6 +229,11 @@ export class Redactor {
   private readonly reportObjects = new ReportObjects();
   /** Per DTO plan, what this redactor knows of each key (facts and rule together) and its compiled shapes. */
   private readonly planStates = new WeakMap<RedactionPlan, PlanState>();
+  /** The last two plans looked up and their states (see planStateOf): identity checks before the WeakMap's hash look-up. */
+  private recentPlan: RedactionPlan | undefined = undefined;
+  private recentPlanState: PlanState | undefined = undefined;
+  private olderPlan: RedactionPlan | undefined = undefined;
+  private olderPlanState: PlanState | undefined = undefined;
   /**
    * The same for plain objects (no DTO plan): each key's facts (rule always undefined) and walkers
    * compiled for the first {@link MAX_PLAIN_SHAPES} key lists seen (a body's nested objects: items,
@@ -453,11 +458,7 @@ export class Redactor {
     // Object.keys, not for-in + hasOwnProperty: for-in reads by field index from the enum cache and
     // won 3x in a microbenchmark, but lost 5% here (same-process A/B of the bench payloads).
     const keys = Object.keys(object);
-    let planState: PlanState;
-    if (plan !== undefined) {
-      planState = this.planStates.get(plan) as PlanState;
-      if (planState === undefined) this.planStates.set(plan, (planState = { entries: new Map(), shapes: [], compile: true }));
-    } else planState = this.plainState;
+    const planState = plan === undefined ? this.plainState : this.planStateOf(plan);
     const shapes = planState.shapes;
     for (let s = 0; s < shapes.length; s += 1) {
       const shape = shapes[s] as CompiledShape;
@@ -695,6 +696,29 @@ export class Redactor {
       return;
     }
     planState.shapes.push({ keys: keys.slice(), walk, walkReport, walkTrace });
+  }
+
+  /**
+   * What this redactor knows of `plan`: the last two plans' states are compared by identity first
+   * (a body and its nested DTO alternate), the WeakMap is asked only on a miss.
+   */
+  private planStateOf(plan: RedactionPlan): PlanState {
+    if (plan === this.recentPlan) return this.recentPlanState as PlanState;
+    if (plan === this.olderPlan) {
+      const state = this.olderPlanState as PlanState;
+      this.olderPlan = this.recentPlan;
+      this.olderPlanState = this.recentPlanState;
+      this.recentPlan = plan;
+      this.recentPlanState = state;
+      return state;
+    }
+    let state = this.planStates.get(plan);
+    if (state === undefined) this.planStates.set(plan, (state = { entries: new Map(), shapes: [], compile: true }));
+    this.olderPlan = this.recentPlan;
+    this.olderPlanState = this.recentPlanState;
+    this.recentPlan = plan;
+    this.recentPlanState = state;
+    return state;
   }
 
   /** The path of an array's items (`<parent>[]`): the last one is kept, so a walker's precomputed paths stay the same strings. */
