@@ -85,3 +85,90 @@ describe('serializeCanonical (RFC 8785)', () => {
     expect(serializeCanonical(() => 1)).toBeUndefined();
   });
 });
+
+describe('serializeCanonical: compiled sorted copies (objects of a key list seen before)', () => {
+  /**
+   * A fresh instance of the module (nothing compiled yet): key lists are compiled for the first few
+   * hundred seen in a process, which the random keys of the properties above would have used up.
+   */
+  function freshSerializer(): typeof serializeCanonical {
+    let fresh: typeof serializeCanonical | undefined;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      fresh = (require('./rfc8785') as typeof import('./rfc8785')).serializeCanonical;
+    });
+    return fresh as typeof serializeCanonical;
+  }
+  const KEYS = ['b', 'a', 'z', 'é', '\u0080', 'A', '', ' ', '1a', '01', '2fa', '10', '4294967295', '__proto__', '\ud800', 'a"b', 'line\u2028sep', '${x}', "'q'", 'request.body.email'];
+  /** An object with these own enumerable members, in this order (`__proto__` as an own key too). */
+  function objectOf(entries: ReadonlyArray<readonly [string, unknown]>): Record<string, unknown> {
+    const object: Record<string, unknown> = {};
+    for (const [key, member] of entries) Object.defineProperty(object, key, { value: member, enumerable: true, writable: true, configurable: true });
+    return object;
+  }
+  const scalar = fc.oneof(
+    { weight: 8, arbitrary: fc.oneof(fc.string({ maxLength: 6 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.constantFrom(-0, 1e21, 1e-7, 0.1)) },
+    { weight: 1, arbitrary: fc.constantFrom(undefined, Symbol('s'), Number.NaN, Number.POSITIVE_INFINITY, 1n, new Date(0), () => 1, { toJSON: () => ({ y: 1, x: 2 }) }, new Map()) },
+  );
+  /** Values whose objects take their key lists from a few shared lists, so most lists are met again (and compiled). */
+  const tree = fc.array(fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }).chain((lists) =>
+    fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, fc.array(tie('value'), { maxLength: 3 }), tie('object')),
+      object: fc.tuple(fc.nat({ max: lists.length - 1 }), fc.array(tie('value'), { minLength: 6, maxLength: 6 })).map(([list, members]) => objectOf((lists[list] as string[]).map((key, i) => [key, members[i]] as const))),
+    })).object,
+  );
+
+  it('give the package\'s bytes (or error) on the first call and every later one, for any key lists and members', () => {
+    let serialize = freshSerializer();
+    let runs = 0;
+    fc.assert(
+      fc.property(tree, (value) => {
+        // A fresh module now and then: the compiled key lists would fill up with the random ones.
+        if (++runs % 50 === 0) serialize = freshSerializer();
+        const expected = outcome(canonicalizeReference, value);
+        for (let call = 0; call < 3; call += 1) expect(outcome(serialize, value)).toEqual(expected);
+      }),
+      { numRuns: 3000, seed: 20261127 },
+    );
+  });
+
+  it('read each member once, in sorted order, as the general copy does (getters), on the first call and later ones', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.constantFrom(...KEYS.filter((key) => key !== '__proto__')), { minLength: 1, maxLength: 6 }), (keys) => {
+        const log: string[] = [];
+        const object = {};
+        for (const key of keys) Object.defineProperty(object, key, { enumerable: true, get: () => (log.push(key), key.length) });
+        const sorted = [...keys].sort();
+        const expected = canonicalizeReference({ x: object, y: [object] });
+        const serialize = freshSerializer();
+        for (let call = 0; call < 3; call += 1) {
+          log.length = 0;
+          // The same object twice: on the first call, the second is copied by the code the first compiled.
+          expect(serialize({ x: object, y: [object] })).toBe(expected);
+          expect(log).toEqual([...sorted, ...sorted]);
+        }
+      }),
+      { numRuns: 500, seed: 20261128 },
+    );
+  });
+
+  it('give the same bytes past the number of key lists it compiles (in all, per first key), and where code cannot be generated', () => {
+    const many = Array.from({ length: 400 }, (_, n) => objectOf([[`k${n}`, n], ['b', { y: [n], x: null }], ['a', `v${n}`]]));
+    const sameFirst = Array.from({ length: 20 }, (_, n) => objectOf([['id', n], [`k${n}`, 'x'], ['a', n]]));
+    const serialize = freshSerializer();
+    for (let round = 0; round < 2; round += 1) for (const value of [...sameFirst, ...many]) expect(serialize(value)).toBe(canonicalizeReference(value));
+    jest.isolateModules(() => {
+      const original = globalThis.Function;
+      globalThis.Function = function NoCodeGeneration() {
+        throw new EvalError('Code generation from strings disallowed for this context');
+      } as unknown as FunctionConstructor;
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const isolated = (require('./rfc8785') as typeof import('./rfc8785')).serializeCanonical;
+        for (let round = 0; round < 2; round += 1) for (const value of many.slice(0, 20)) expect(isolated(value)).toBe(canonicalizeReference(value));
+      } finally {
+        globalThis.Function = original;
+      }
+    });
+  });
+});

@@ -46,6 +46,7 @@ const MAX_FAST_DEPTH = 64;
  * the insertion order), `__proto__` (an assignment would set
  * the prototype), a hole (the package skips it), a function, a bigint, NaN or an infinity (the
  * general path throws the package's error). Every member is read once, as the package reads it.
+ * An object whose key list was met before is copied by code compiled for that list ({@link compileShape}).
  */
 function sortedCopy(value: object, depth: number): unknown {
   if (depth > MAX_FAST_DEPTH || (value as { toJSON?: unknown }).toJSON !== undefined) return UNSUPPORTED;
@@ -68,12 +69,16 @@ function sortedCopy(value: object, depth: number): unknown {
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return UNSUPPORTED;
   const keys = Object.keys(value);
+  const shape = keys.length === 0 ? undefined : compiledShape(keys);
+  if (shape !== undefined) return shape(value as Record<string, unknown>, depth);
   for (let index = 0; index < keys.length; index += 1) {
     const key = keys[index] as string;
     const first = key.charCodeAt(0);
     if ((first >= 0x30 && first <= 0x39 && isArrayIndex(key)) || key === '__proto__') return UNSUPPORTED;
   }
+  const unsorted = keys.length > 0 && keys.length <= MAX_SHAPE_KEYS && compilable(keys[0] as string) ? keys.slice() : undefined;
   sortKeys(keys);
+  if (unsorted !== undefined) compileShape(unsorted, keys);
   const copy: Record<string, unknown> = {};
   for (let index = 0; index < keys.length; index += 1) {
     const key = keys[index] as string;
@@ -83,6 +88,86 @@ function sortedCopy(value: object, depth: number): unknown {
     if (member !== undefined) copy[key] = member;
   }
   return copy;
+}
+
+/** The sorted copy of an object with one key list (see {@link compileShape}). */
+type ShapeCopy = (value: Record<string, unknown>, depth: number) => unknown;
+
+/** A compiled key list: the keys in the object's order (as Object.keys gives them) and its copier. */
+interface Shape {
+  readonly keys: readonly string[];
+  readonly copy: ShapeCopy;
+}
+
+/** Compiled key lists by their first key (most first keys start one or two lists). */
+const shapesByFirstKey = new Map<string, Shape[]>();
+/**
+ * Key lists compiled in this process: the first ones seen (an app's payloads come in a few dozen;
+ * the rest, such as objects keyed by ids, take the general copy), at most a few per first key so
+ * that finding one stays a short scan whatever the keys.
+ */
+let shapeCount = 0;
+const MAX_SHAPES = 256;
+const MAX_SHAPES_PER_FIRST_KEY = 8;
+/** Longer key lists take the general copy (a payload's objects have a few keys; hostile ones may have thousands). */
+const MAX_SHAPE_KEYS = 64;
+/** False once code generation failed (not allowed here): the general copy only, not retried. */
+let canCompile = true;
+
+/** The copier compiled for exactly this key list, if any. */
+function compiledShape(keys: readonly string[]): ShapeCopy | undefined {
+  const list = shapesByFirstKey.get(keys[0] as string);
+  if (list === undefined) return undefined;
+  for (let s = 0; s < list.length; s += 1) {
+    const shape = list[s] as Shape;
+    const known = shape.keys;
+    if (known.length !== keys.length) continue;
+    let same = true;
+    for (let k = 1; k < keys.length; k += 1) {
+      if (known[k] !== keys[k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return shape.copy;
+  }
+  return undefined;
+}
+
+/**
+ * Compiles the sorted copy of objects with the key list `unsorted` (checked by the caller: no
+ * array index, no `__proto__`), whose sorted order is `sorted`: generated code that reads each
+ * member by name in sorted order (as the general copy does, so a getter runs in the same order)
+ * through {@link plainMember}, then returns one object literal with the keys in sorted order. A
+ * literal allocates every property in the object at once and skips the key checks and the sort;
+ * its objects are also faster for JSON.stringify to read than `{}` grown key by key. An undefined
+ * member stays in the literal as `undefined`, which JSON.stringify skips as the general copy
+ * skips it: the text is the same. Keys enter the code only as JSON.stringify string literals (the
+ * same key once evaluated, for any string). Where code cannot be generated, nothing is compiled.
+ */
+function compileShape(unsorted: readonly string[], sorted: readonly string[]): void {
+  const reads = sorted.map((key, i) => `const m${i} = member(o[${JSON.stringify(key)}], depth);\nif (m${i} === U) return U;`);
+  const literal = sorted.map((key, i) => `${JSON.stringify(key)}: m${i}`).join(', ');
+  let copy: ShapeCopy;
+  try {
+    copy = new Function('member', 'U', `'use strict';\nreturn function sortedShapeCopy(o, depth) {\n${reads.join('\n')}\nreturn { ${literal} };\n};`)(plainMember, UNSUPPORTED) as ShapeCopy;
+  } catch {
+    canCompile = false;
+    return;
+  }
+  const first = unsorted[0] as string;
+  const list = shapesByFirstKey.get(first);
+  const shape: Shape = { keys: unsorted, copy };
+  if (list === undefined) shapesByFirstKey.set(first, [shape]);
+  else list.push(shape);
+  shapeCount += 1;
+}
+
+/** Whether a key list starting with `first` may still be compiled. */
+function compilable(first: string): boolean {
+  if (!canCompile || shapeCount >= MAX_SHAPES) return false;
+  const list = shapesByFirstKey.get(first);
+  return list === undefined || list.length < MAX_SHAPES_PER_FIRST_KEY;
 }
 
 /** A member as the copy holds it: itself, its sorted copy, undefined (skipped / null) or {@link UNSUPPORTED}. */
