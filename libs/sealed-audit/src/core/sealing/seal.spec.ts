@@ -5,7 +5,9 @@ import { canonicalize } from './canonical-json';
 import {
   ENTRY_HASH_TAG,
   GENESIS_HASH,
+  PAYLOAD_TEXT,
   STORED_PAYLOAD_TEXT,
+  type WithPayloadText,
   canonicalStoredPayload,
   computeEntryHash,
   computeStoredEntryHash,
@@ -311,6 +313,78 @@ describe('computeEntryHash (one-shot over a reused buffer) and computeStoredEntr
         expect(sealed.hash).toBe(computeEntryHash(hashedForm(sealed), start ? start.hash : GENESIS_HASH));
       }),
       { numRuns: 2000, seed: 20261126 },
+    );
+  });
+});
+
+describe('sealEntry: the sealed object', () => {
+  /** sealEntry before the plain-payload shortcut (the reference): `payload` always copied by its descriptor. */
+  function sealEntryBefore(entry: Omit<AuditEntry, 'seq'> & WithPayloadText, head: ChainHead | null): { sealed: unknown; head: ChainHead } {
+    const seq = head ? head.seq + 1 : 1;
+    const prevHash = head ? head.hash : GENESIS_HASH;
+    const payloadText = entry[PAYLOAD_TEXT] ?? canonicalize(entry.payload);
+    const sealed = {
+      v: entry.v,
+      chainId: entry.chainId,
+      ts: entry.ts,
+      action: entry.action,
+      outcome: entry.outcome,
+      actorId: entry.actorId,
+      actorType: entry.actorType,
+      resource: entry.resource,
+      subjectId: entry.subjectId,
+      requestId: entry.requestId,
+      payload: undefined as unknown as AuditEntry['payload'],
+      seq,
+      prevHash,
+      hash: '',
+    };
+    const payload = Object.getOwnPropertyDescriptor(entry, 'payload');
+    if (payload) Object.defineProperty(sealed, 'payload', payload);
+    sealed.hash = computeEntryHash(sealed, prevHash, payloadText);
+    Object.defineProperty(sealed, PAYLOAD_TEXT, { value: payloadText, enumerable: false });
+    return { sealed, head: { chainId: entry.chainId, seq, hash: sealed.hash } };
+  }
+  /** Every own key in order with its descriptor (accessors as which ones it has: each entry has its own getter): what the sealed object is, beyond its values. */
+  const layout = (object: object): unknown[] =>
+    Reflect.ownKeys(object).map((key) => {
+      const { get, set, ...rest } = Object.getOwnPropertyDescriptor(object, key) as PropertyDescriptor;
+      return [key, rest, typeof get, typeof set];
+    });
+
+  it('has the reference\'s own keys, order and descriptors, hash and head, for payloads held by any kind of property (data of any attributes, getter, none, frozen entry)', () => {
+    const payloadValue = fc.jsonValue().map((value) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : { value }));
+    const how = fc.oneof(
+      fc.constant({ kind: 'literal' as const }),
+      fc.record({ kind: fc.constant('data' as const), writable: fc.boolean(), enumerable: fc.boolean(), configurable: fc.boolean() }),
+      fc.record({ kind: fc.constant('accessor' as const), enumerable: fc.boolean(), configurable: fc.boolean() }),
+      fc.constant({ kind: 'none' as const }),
+      fc.constant({ kind: 'frozen' as const }),
+    );
+    const head = fc.option(fc.record({ chainId: fc.constant('c'), seq: fc.nat({ max: 2 ** 40 }), hash: fc.constant('ab'.repeat(32)) }), { nil: null });
+    fc.assert(
+      fc.property(payloadValue, how, fc.boolean(), head, (value, property, withText, start) => {
+        // One entry per call: sealEntry and the reference each get their own, built alike.
+        const make = (): { entry: Omit<AuditEntry, 'seq'> & WithPayloadText; reads: () => number } => {
+          let reads = 0;
+          const entry = { v: 1 as const, chainId: 'c', ts: '2025-01-02T03:04:05.678Z', action: 'a', outcome: 'success' as const, actorId: null, actorType: null, resource: 'r', subjectId: null, requestId: 'q', payload: value as AuditEntry['payload'] };
+          if (property.kind === 'data') Object.defineProperty(entry, 'payload', { value, writable: property.writable, enumerable: property.enumerable, configurable: property.configurable });
+          if (property.kind === 'accessor') Object.defineProperty(entry, 'payload', { get: () => (reads += 1, value), enumerable: property.enumerable, configurable: property.configurable });
+          if (property.kind === 'none') delete (entry as Partial<typeof entry>).payload;
+          // Without a payload property there is nothing to canonicalize: the text comes with the entry.
+          if (withText || property.kind === 'none') Object.defineProperty(entry, PAYLOAD_TEXT, { value: canonicalize(value), enumerable: false });
+          if (property.kind === 'frozen') Object.freeze(entry);
+          return { entry, reads: () => reads };
+        };
+        const ours = make();
+        const theirs = make();
+        const got = sealEntry(ours.entry, start);
+        const expected = sealEntryBefore(theirs.entry, start);
+        expect(layout(got.sealed)).toEqual(layout(expected.sealed as object));
+        expect(got.head).toEqual(expected.head);
+        expect(ours.reads()).toBe(theirs.reads());
+      }),
+      { numRuns: 3000, seed: 20261127 },
     );
   });
 });
