@@ -106,3 +106,36 @@ describe('wellFormedMasker', () => {
     for (const kind of kinds) for (const value of values) expect(wellFormedMasker(kind)(value)).toBe(toWellFormed(mask(value, kind)));
   });
 });
+
+describe('mask: IP addresses', () => {
+  /** The IP mask as first written (the IPv4 tail found by an expression), with the array-based generic mask. */
+  function maskIpByExpression(text: string): string {
+    const v4 = /(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/.exec(text);
+    if (v4) return `${text.slice(0, v4.index)}${v4[1] ?? ''}.*`;
+    const groups = text.split(':');
+    if (groups.length < 3) return genericByArray(text);
+    const head = text.startsWith('::') ? '::' : groups.slice(0, 3).filter((group) => group !== '').join(':');
+    return `${head}${head.endsWith(':') ? '' : ':'}*`;
+  }
+
+  it('masks an IPv4 tail as the expression did, for any text (digit runs of every length, dots, other digits, IPv6)', () => {
+    const unit = fc.constantFrom('0', '1', '9', '12', '255', '1234', '.', '.', ':', 'a', 'f', ' ', '٣', '-');
+    const ipv4 = fc.tuple(fc.nat({ max: 999 }), fc.nat({ max: 999 }), fc.nat({ max: 999 }), fc.nat({ max: 999 })).map((parts) => parts.join('.'));
+    // Three dotted groups after anything (a digit or not before the first dot), and whole addresses after anything.
+    const tail = fc.tuple(fc.string({ unit, maxLength: 4 }), fc.array(fc.nat({ max: 9999 }), { minLength: 3, maxLength: 3 })).map(([head, parts]) => `${head}.${parts.join('.')}`);
+    const text = fc.oneof(fc.string({ unit, maxLength: 16 }), fc.tuple(fc.string({ unit, maxLength: 6 }), ipv4).map(([head, ip]) => head + ip), tail, fc.string({ maxLength: 12 }));
+    let masked = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected = maskIpByExpression(t);
+        expect(mask(t, 'ip')).toBe(expected);
+        if (expected.endsWith('.*') && /\d\.\d{1,3}$/.test(t)) masked += 1;
+      }),
+      { numRuns: 5000, seed: 20261127 },
+    );
+    expect(masked).toBeGreaterThan(1000);
+    expect(mask('203.0.113.7', 'ip')).toBe('203.0.113.*');
+    expect(mask('x1234.5.6.7', 'ip')).toBe('x1234.5.6.*');
+    expect(mask('1.2.3.4567', 'ip')).toBe(genericByArray('1.2.3.4567'));
+  });
+});

@@ -207,9 +207,33 @@ function maskIban(text: string): string {
 }
 
 /** IPv4 keeps its /24 (`203.0.113.*`), IPv6 its first three groups (`2001:db8:85a3:*`). */
+/**
+ * Where the text's last `.` is when the text ends like an IPv4 address (`/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/`
+ * matches somewhere: runs of 1–3 ASCII digits between its last three dots and after them, a digit
+ * before the first), else -1. A match of that expression always ends the kept part at that dot, so
+ * the masked text is everything before it and `.*`: read from the end without the expression's
+ * search from every start (every masked client address and IP header pays it).
+ */
+function ipv4TailDot(text: string): number {
+  let at = text.length;
+  let lastDot = -1;
+  for (let group = 0; group < 3; group += 1) {
+    const end = at;
+    while (at > 0 && at > end - 3 && isAsciiDigit(text.charCodeAt(at - 1))) at -= 1;
+    if (at === end || at === 0 || text.charCodeAt(at - 1) !== 0x2e) return -1;
+    at -= 1;
+    if (group === 0) lastDot = at;
+  }
+  return at > 0 && isAsciiDigit(text.charCodeAt(at - 1)) ? lastDot : -1;
+}
+
+function isAsciiDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
 function maskIp(text: string): string {
-  const v4 = /(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/.exec(text);
-  if (v4) return `${text.slice(0, v4.index)}${v4[1] ?? ''}.*`;
+  const lastDot = ipv4TailDot(text);
+  if (lastDot >= 0) return `${text.slice(0, lastDot)}.*`;
   const groups = text.split(':');
   if (groups.length < 3) return generic(text);
   const head = text.startsWith('::') ? '::' : groups.slice(0, 3).filter((group) => group !== '').join(':');
