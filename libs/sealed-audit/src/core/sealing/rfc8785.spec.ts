@@ -152,11 +152,14 @@ describe('serializeCanonical: compiled sorted copies (objects of a key list seen
     );
   });
 
-  it('give the same bytes past the number of key lists it compiles (in all, per first key), and where code cannot be generated', () => {
-    const many = Array.from({ length: 400 }, (_, n) => objectOf([[`k${n}`, n], ['b', { y: [n], x: null }], ['a', `v${n}`]]));
-    const sameFirst = Array.from({ length: 20 }, (_, n) => objectOf([['id', n], [`k${n}`, 'x'], ['a', n]]));
+  it('give the same bytes past the number of key lists it compiles (in all, per length), and where code cannot be generated', () => {
+    // 400 lists of 3 keys (past the bound per length), then 700 of 1 to 40 keys (past the bound in all).
+    const many = [
+      ...Array.from({ length: 400 }, (_, n) => objectOf([[`k${n}`, n], ['b', { y: [n], x: null }], ['a', `v${n}`]])),
+      ...Array.from({ length: 700 }, (_, n) => objectOf(Array.from({ length: 1 + (n % 40) }, (_, k) => [`k${n}.${40 - k}`, k % 3 === 0 ? { z: k, a: [k] } : `${k}`] as const))),
+    ];
     const serialize = freshSerializer();
-    for (let round = 0; round < 2; round += 1) for (const value of [...sameFirst, ...many]) expect(serialize(value)).toBe(canonicalizeReference(value));
+    for (let round = 0; round < 2; round += 1) for (const value of many) expect(serialize(value)).toBe(canonicalizeReference(value));
     jest.isolateModules(() => {
       const original = globalThis.Function;
       globalThis.Function = function NoCodeGeneration() {

@@ -76,7 +76,7 @@ function sortedCopy(value: object, depth: number): unknown {
     const first = key.charCodeAt(0);
     if ((first >= 0x30 && first <= 0x39 && isArrayIndex(key)) || key === '__proto__') return UNSUPPORTED;
   }
-  const unsorted = keys.length > 0 && keys.length <= MAX_SHAPE_KEYS && compilable(keys[0] as string) ? keys.slice() : undefined;
+  const unsorted = keys.length > 0 && keys.length <= MAX_SHAPE_KEYS && compilable(keys.length) ? keys.slice() : undefined;
   sortKeys(keys);
   if (unsorted !== undefined) compileShape(unsorted, keys);
   const copy: Record<string, unknown> = {};
@@ -99,16 +99,16 @@ interface Shape {
   readonly copy: ShapeCopy;
 }
 
-/** Compiled key lists by their first key (most first keys start one or two lists). */
-const shapesByFirstKey = new Map<string, Shape[]>();
+/** Compiled key lists by their length (an array index, where a Map of first keys cost a hash look-up per object). */
+const shapesByLength: Shape[][] = [];
 /**
  * Key lists compiled in this process: the first ones seen (an app's payloads come in a few dozen;
- * the rest, such as objects keyed by ids, take the general copy), at most a few per first key so
+ * the rest, such as objects keyed by ids, take the general copy), at most a few per length so
  * that finding one stays a short scan whatever the keys.
  */
 let shapeCount = 0;
 const MAX_SHAPES = 256;
-const MAX_SHAPES_PER_FIRST_KEY = 8;
+const MAX_SHAPES_PER_LENGTH = 16;
 /** Longer key lists take the general copy (a payload's objects have a few keys; hostile ones may have thousands). */
 const MAX_SHAPE_KEYS = 64;
 /** False once code generation failed (not allowed here): the general copy only, not retried. */
@@ -116,14 +116,13 @@ let canCompile = true;
 
 /** The copier compiled for exactly this key list, if any. */
 function compiledShape(keys: readonly string[]): ShapeCopy | undefined {
-  const list = shapesByFirstKey.get(keys[0] as string);
+  const list = shapesByLength[keys.length];
   if (list === undefined) return undefined;
   for (let s = 0; s < list.length; s += 1) {
     const shape = list[s] as Shape;
     const known = shape.keys;
-    if (known.length !== keys.length) continue;
     let same = true;
-    for (let k = 1; k < keys.length; k += 1) {
+    for (let k = 0; k < keys.length; k += 1) {
       if (known[k] !== keys[k]) {
         same = false;
         break;
@@ -155,19 +154,18 @@ function compileShape(unsorted: readonly string[], sorted: readonly string[]): v
     canCompile = false;
     return;
   }
-  const first = unsorted[0] as string;
-  const list = shapesByFirstKey.get(first);
   const shape: Shape = { keys: unsorted, copy };
-  if (list === undefined) shapesByFirstKey.set(first, [shape]);
+  const list = shapesByLength[unsorted.length];
+  if (list === undefined) shapesByLength[unsorted.length] = [shape];
   else list.push(shape);
   shapeCount += 1;
 }
 
-/** Whether a key list starting with `first` may still be compiled. */
-function compilable(first: string): boolean {
+/** Whether a key list of `length` keys may still be compiled. */
+function compilable(length: number): boolean {
   if (!canCompile || shapeCount >= MAX_SHAPES) return false;
-  const list = shapesByFirstKey.get(first);
-  return list === undefined || list.length < MAX_SHAPES_PER_FIRST_KEY;
+  const list = shapesByLength[length];
+  return list === undefined || list.length < MAX_SHAPES_PER_LENGTH;
 }
 
 /** A member as the copy holds it: itself, its sorted copy, undefined (skipped / null) or {@link UNSUPPORTED}. */
