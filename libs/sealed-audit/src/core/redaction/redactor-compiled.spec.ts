@@ -360,6 +360,31 @@ describe('compiled walkers of plain objects (no DTO)', () => {
     expect(compiled).toBeGreaterThan(3000);
   });
 
+  it('report array items under their own path for any sequence of array parents (more than a redactor keeps items\' paths for), Map and trace', () => {
+    // Arrays under up to 7 distinct parents (keys, nesting, prefixes), met in any order and again.
+    const names = ['a', 'b', 'notes', 'comments', 'c.d', 'x'];
+    const body = fc
+      .array(fc.tuple(fc.constantFrom(...names), fc.constantFrom(...names), fc.boolean()), { minLength: 1, maxLength: 5 })
+      .map((parts) => objectOf(parts.map(([key, inner, nested]) => [key, nested ? [{ [inner]: ['jane@example.com', 'x'] }] : ['call 0207 946 0958', 'ok']] as const)));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(body, fc.constantFrom('request.body', 'response.body', 'q')), { minLength: 1, maxLength: 8 }), (calls) => {
+        const warm = fresh();
+        for (let round = 0; round < 2; round += 1) {
+          for (const [input, prefix] of calls) {
+            const report: RedactionReport = new Map();
+            const expected: RedactionReport = new Map();
+            expect(warm.redact(input, undefined, report, prefix)).toEqual(fresh().redact(input, undefined, expected, prefix));
+            expect([...report]).toEqual([...expected]);
+            const trace = new RedactionTrace();
+            warm.redactTraced(input, undefined, trace, prefix);
+            expect(Object.entries(warm.reportObject(trace))).toEqual([...expected]);
+          }
+        }
+      }),
+      { numRuns: 800, seed: 20261127 },
+    );
+  });
+
   it('compiles at most 8 key lists per redactor; the others take the generic walk, with the same result', () => {
     const r = fresh();
     const lists = Array.from({ length: 12 }, (_, i) => Array.from({ length: (i % 4) + 1 }, (_, k) => `k${i}_${k}`));

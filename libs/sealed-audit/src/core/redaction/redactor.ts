@@ -159,6 +159,9 @@ const MAX_DEFERRED_STEPS = 30;
 /** Parent paths a compiled walker keeps key paths for. */
 const MAX_SHAPE_PARENTS = 4;
 
+/** Array parent paths a redactor keeps items' paths for (see Redactor.itemsPath). */
+const MAX_ITEM_PARENTS = 4;
+
 /** One key's step in a compiled walker (see Redactor.stepOf). */
 type Step = (value: unknown, depth: number, state: WalkState) => JsonValue | undefined;
 
@@ -256,9 +259,9 @@ export class Redactor {
   private readonly labelTable: readonly string[];
   /** Joined labels of several matches, by the code of their label ids (see noteMatches). */
   private readonly joinedLabels = new Map<number, string>();
-  /** The last array's parent path and its items' path (see itemsPath). */
-  private lastItemsParent = '';
-  private lastItemsPath = '[]';
+  /** The last few arrays' parent paths and, index-aligned, their items' paths (see itemsPath). */
+  private readonly itemParents: string[] = [];
+  private readonly itemPaths: string[] = [];
   /**
    * Per detector of {@link detectorSet}: its `[REDACTED:<kind>]` marker when its strategy is
    * `redact`, else undefined. The marker is the same string for every match, so replacing one
@@ -728,13 +731,23 @@ export class Redactor {
     return state;
   }
 
-  /** The path of an array's items (`<parent>[]`): the last one is kept, so a walker's precomputed paths stay the same strings. */
+  /**
+   * The path of an array's items (`<parent>[]`): kept for the last {@link MAX_ITEM_PARENTS} parents,
+   * so a walker's precomputed paths under it stay the same strings from call to call (a body's
+   * arrays alternate: `notes`, `comments`; with one kept, each call built both paths anew and
+   * compared them with the kept ones by content).
+   */
   private itemsPath(parent: string): string {
-    if (parent !== this.lastItemsParent) {
-      this.lastItemsParent = parent;
-      this.lastItemsPath = `${parent}[]`;
+    const parents = this.itemParents;
+    for (let i = 0; i < parents.length; i += 1) if (parents[i] === parent) return this.itemPaths[i] as string;
+    const path = `${parent}[]`;
+    if (parents.length >= MAX_ITEM_PARENTS) {
+      parents.pop();
+      this.itemPaths.pop();
     }
-    return this.lastItemsPath;
+    parents.unshift(parent);
+    this.itemPaths.unshift(path);
+    return path;
   }
 
   /**
