@@ -206,7 +206,6 @@ function maskIban(text: string): string {
   return `${compact.slice(0, 2)}********${compact.slice(-4)}`;
 }
 
-/** IPv4 keeps its /24 (`203.0.113.*`), IPv6 its first three groups (`2001:db8:85a3:*`). */
 /**
  * Where the text's last `.` is when the text ends like an IPv4 address (`/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/`
  * matches somewhere: runs of 1–3 ASCII digits between its last three dots and after them, a digit
@@ -227,10 +226,12 @@ function ipv4TailDot(text: string): number {
   return at > 0 && isAsciiDigit(text.charCodeAt(at - 1)) ? lastDot : -1;
 }
 
+/** `0`–`9`: what `\d` matches in a JavaScript expression (never another script's digits). */
 function isAsciiDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
 
+/** IPv4 keeps its /24 (`203.0.113.*`), IPv6 its first three groups (`2001:db8:85a3:*`). */
 function maskIp(text: string): string {
   const lastDot = ipv4TailDot(text);
   if (lastDot >= 0) return `${text.slice(0, lastDot)}.*`;
