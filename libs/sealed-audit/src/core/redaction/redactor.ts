@@ -109,7 +109,7 @@ interface CompiledShape {
   keys: readonly string[];
   /** Without a report. */
   walk: (object: Record<string, unknown>, depth: number, state: WalkState) => JsonObject;
-  /** With a report: sets `state.at` to each key's path (precomputed per parent path, see {@link ShapePaths}). */
+  /** With a report: sets `state.at` to each key's path (precomputed per parent path, see {@link shapePaths}). */
   walkReport: (object: Record<string, unknown>, depth: number, state: WalkState) => JsonObject;
   /**
    * With a trace (buildEntry's report): as walkReport, except that the notes of declared fields
@@ -120,34 +120,39 @@ interface CompiledShape {
 }
 
 /**
- * A compiled walker's key paths (`<parent>.<key>`, index-aligned with its steps) for the last few
- * parent paths it ran under (a DTO is usually reported under one or two: `request.body`,
- * `response.body`, `request.body.items[]`): built once, so a report line's path is a string whose
- * hash is already known, not one joined per note. Each parent's paths come as a {@link NoteGroup}
- * with the walker's deferred labels, the same object on every call: a trace that holds it compares
- * with an earlier trace by identity.
+ * What was made for each of the last {@link PARENTS_KEPT} parent paths, most recent first: made once
+ * per parent, so a path built from it is the same string from call to call (a report compares it
+ * by identity, its hash is already known). A DTO is usually reported under one or two parents
+ * (`request.body`, `response.body`, `request.body.items[]`), a body's arrays alternate (`notes`,
+ * `comments`).
  */
-class ShapePaths {
+class RecentByParent<V> {
   private readonly parents: string[] = [];
-  private readonly groups: NoteGroup[] = [];
+  private readonly values: V[] = [];
 
-  constructor(
-    private readonly segments: readonly string[],
-    private readonly labels: readonly string[],
-  ) {}
+  constructor(private readonly make: (parent: string) => V) {}
 
-  of(parent: string): NoteGroup {
+  of(parent: string): V {
     const parents = this.parents;
-    for (let i = 0; i < parents.length; i += 1) if (parents[i] === parent) return this.groups[i] as NoteGroup;
-    const group: NoteGroup = { paths: this.segments.map((segment) => parent + segment), labels: this.labels };
-    if (parents.length >= MAX_SHAPE_PARENTS) {
+    for (let i = 0; i < parents.length; i += 1) if (parents[i] === parent) return this.values[i] as V;
+    const value = this.make(parent);
+    if (parents.length >= PARENTS_KEPT) {
       parents.pop();
-      this.groups.pop();
+      this.values.pop();
     }
     parents.unshift(parent);
-    this.groups.unshift(group);
-    return group;
+    this.values.unshift(value);
+    return value;
   }
+}
+
+/**
+ * A compiled walker's key paths (`<parent>.<key>`, index-aligned with its steps) per parent path,
+ * with the walker's deferred labels: the same {@link NoteGroup} object on every call under one
+ * parent, so a trace that holds it compares with an earlier trace by identity.
+ */
+function shapePaths(segments: readonly string[], labels: readonly string[]): RecentByParent<NoteGroup> {
+  return new RecentByParent((parent) => ({ paths: segments.map((segment) => parent + segment), labels }));
 }
 
 /**
@@ -156,11 +161,8 @@ class ShapePaths {
  */
 const MAX_DEFERRED_STEPS = 30;
 
-/** Parent paths a compiled walker keeps key paths for. */
-const MAX_SHAPE_PARENTS = 4;
-
-/** Array parent paths a redactor keeps items' paths for (see Redactor.itemsPath). */
-const MAX_ITEM_PARENTS = 4;
+/** Parent paths a compiled walker keeps key paths for, and a redactor its arrays' items' paths. */
+const PARENTS_KEPT = 4;
 
 /** One key's step in a compiled walker (see Redactor.stepOf). */
 type Step = (value: unknown, depth: number, state: WalkState) => JsonValue | undefined;
@@ -259,9 +261,12 @@ export class Redactor {
   private readonly labelTable: readonly string[];
   /** Joined labels of several matches, by the code of their label ids (see noteMatches). */
   private readonly joinedLabels = new Map<number, string>();
-  /** The last few arrays' parent paths and, index-aligned, their items' paths (see itemsPath). */
-  private readonly itemParents: string[] = [];
-  private readonly itemPaths: string[] = [];
+  /**
+   * The path of an array's items (`<parent>[]`) for the last few parents, so a walker's precomputed
+   * paths under it stay the same strings from call to call (with one kept, a body's alternating
+   * arrays built both paths anew each call and were compared by content).
+   */
+  private readonly itemsPaths = new RecentByParent((parent) => `${parent}[]`);
   /**
    * Per detector of {@link detectorSet}: its `[REDACTED:<kind>]` marker when its strategy is
    * `redact`, else undefined. The marker is the same string for every match, so replacing one
@@ -454,7 +459,7 @@ export class Redactor {
     const result: JsonValue[] = new Array<JsonValue>(limit);
     if (state.report) {
       const parent = state.at;
-      state.at = this.itemsPath(parent);
+      state.at = this.itemsPaths.of(parent);
       for (let i = 0; i < limit; i += 1) result[i] = this.walk(items[i], plan, depth + 1, state);
       state.at = parent;
     } else {
@@ -700,7 +705,7 @@ export class Redactor {
           `function compiledWalkTrace(o, depth, state) {\nconst out = {};\nlet v;\nlet m = 0;\nconst parent = state.at;\nconst g = paths.of(parent);\nconst p = g.paths;\n${traceLines.join('\n')}\nstate.at = parent;\nif (m !== 0) state.report.addGroup(g, m);\nreturn out;\n}];`,
       ) as (...args: unknown[]) => [CompiledShape['walk'], CompiledShape['walkReport'], CompiledShape['walkTrace']];
       const labels = deferred.map((note) => note?.label ?? '');
-      [walk, walkReport, walkTrace] = factory(...steps, ...reportSteps, new ShapePaths(segments, labels));
+      [walk, walkReport, walkTrace] = factory(...steps, ...reportSteps, shapePaths(segments, labels));
     } catch {
       planState.compile = false; // not retried
       return;
@@ -729,25 +734,6 @@ export class Redactor {
     this.recentPlan = plan;
     this.recentPlanState = state;
     return state;
-  }
-
-  /**
-   * The path of an array's items (`<parent>[]`): kept for the last {@link MAX_ITEM_PARENTS} parents,
-   * so a walker's precomputed paths under it stay the same strings from call to call (a body's
-   * arrays alternate: `notes`, `comments`; with one kept, each call built both paths anew and
-   * compared them with the kept ones by content).
-   */
-  private itemsPath(parent: string): string {
-    const parents = this.itemParents;
-    for (let i = 0; i < parents.length; i += 1) if (parents[i] === parent) return this.itemPaths[i] as string;
-    const path = `${parent}[]`;
-    if (parents.length >= MAX_ITEM_PARENTS) {
-      parents.pop();
-      this.itemPaths.pop();
-    }
-    parents.unshift(parent);
-    this.itemPaths.unshift(path);
-    return path;
   }
 
   /**
