@@ -309,7 +309,9 @@ try {
 } catch {
   // an older build: every kind is tried with its expression
 }
-const handMatchers = detectorsModule && typeof detectorsModule.emailDomainEnd === 'function' && typeof detectorsModule.cardEndCodes === 'function';
+// cardEndCodes: builds before cardMatchEnd (which now stands alone).
+const handMatchers =
+  detectorsModule && typeof detectorsModule.emailDomainEnd === 'function' && (typeof detectorsModule.cardMatchEnd === 'function' || typeof detectorsModule.cardEndCodes === 'function');
 const cardMatcher = handMatchers ? (typeof detectorsModule.cardMatchEnd === 'function' ? 'cardMatchEnd' : 'cardEndCodes') : null;
 /** A text's units as find() reads them: Latin-1 bytes (a Buffer, as the scan's), two `@` sentinels, then zeros. */
 function unitsOf(text) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { scanCandidates } from './detector-candidates';
-import { BUILT_IN_DETECTORS, cardEndCodes, cardMatchEnd, cardValidCodes, emailDomainEnd, phonePlusEnd, textUnits } from './detectors';
+import { BUILT_IN_DETECTORS, cardMatchEnd, cardValidCodes, emailDomainEnd, phonePlusEnd, textUnits } from './detectors';
 
 /**
  * The hand-written matchers that stand in for a built-in expression on the candidate paths must end
@@ -83,6 +83,42 @@ describe('emailDomainEnd', () => {
     for (const text of cases) expect([text, emailDomainEnd(unitsOf(text), 1)]).toEqual([text, stickyEnd(EMAIL_DOMAIN, text, 2)]);
   });
 });
+
+/**
+ * The card path before cardMatchEnd (the oracle its spec compares with, itself checked against the
+ * expression below): where the card expression `\b(?:\d[ -]?){12,18}\d\b`, tried (sticky) at the digit at
+ * `start` that follows a non-word character, ends (-1: no match), read from `codes` (see
+ * textUnits). From `start` the digits are chained: each next one directly after the last or
+ * after one `[ -]`; any other way of taking the separators leaves a `\d` facing a separator. The
+ * greedy loop tries the most digits first (up to 19), then fewer, and stops at the first count whose
+ * last digit is followed by a non-word character (a separator, or what ends the chain). Property-tested
+ * against the expression at every digit of random texts.
+ */
+function cardEndCodes(codes: Uint8Array | Uint16Array, start: number): number {
+  // The end after each chained digit (digit 13 on), in order; 19 at most.
+  const ends = new Int32Array(7);
+  let count = 1;
+  let pos = start;
+  for (;;) {
+    const next = codes[pos + 1] as number;
+    if (next >= 48 && next <= 57) pos += 1;
+    else if ((next === 32 || next === 45) && isDigitCode(codes[pos + 2] as number)) pos += 2;
+    else break;
+    count += 1;
+    if (count >= 13) ends[count - 13] = pos + 1;
+    if (count === 19) break;
+  }
+  for (let k = count; k >= 13; k -= 1) {
+    const end = ends[k - 13] as number;
+    if (!/\w/.test(String.fromCharCode(codes[end] as number))) return end;
+  }
+  return -1;
+}
+
+
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
 
 describe('cardEndCodes', () => {
   it('ends where the card expression ends at every digit after a non-word character (or fails with it)', () => {

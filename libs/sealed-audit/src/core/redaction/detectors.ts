@@ -781,37 +781,7 @@ export function emailDomainEnd(codes: Uint8Array | Uint16Array, at: number): num
   return -1;
 }
 
-/**
- * @internal Where the card expression `\b(?:\d[ -]?){12,18}\d\b`, tried (sticky) at the digit at
- * `start` that follows a non-word character, ends (-1: no match), read from `codes` (see
- * {@link textUnits}). From `start` the digits are chained: each next one directly after the last or
- * after one `[ -]`; any other way of taking the separators leaves a `\d` facing a separator. The
- * greedy loop tries the most digits first (up to 19), then fewer, and stops at the first count whose
- * last digit is followed by a non-word character (a separator, or what ends the chain). Property-tested
- * against the expression at every digit of random texts.
- */
-export function cardEndCodes(codes: Uint8Array | Uint16Array, start: number): number {
-  // The end after each chained digit (digit 13 on), in order; 19 at most.
-  const ends = CARD_ENDS;
-  let count = 1;
-  let pos = start;
-  for (;;) {
-    const next = codes[pos + 1] as number;
-    if (next >= 48 && next <= 57) pos += 1;
-    else if ((next === 32 || next === 45) && isDigit(codes[pos + 2] as number)) pos += 2;
-    else break;
-    count += 1;
-    if (count >= 13) ends[count - 13] = pos + 1;
-    if (count === 19) break;
-  }
-  for (let k = count; k >= 13; k -= 1) {
-    const end = ends[k - 13] as number;
-    if (!isWordChar(codes[end] as number)) return end;
-  }
-  return -1;
-}
-
-/** {@link cardEndCodes}'s ends after the 13th to the 19th chained digit (reused). */
+/** {@link cardMatchEnd}'s ends after the 13th to the 19th chained digit (reused). */
 const CARD_ENDS = new Int32Array(7);
 
 /** Luhn's doubling of a digit (`2d`, less 9 past 9), by digit. */
@@ -821,13 +791,17 @@ const LUHN_DOUBLE = new Int32Array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]);
 const CARD_SUMS = new Int32Array(7);
 
 /**
- * @internal {@link cardEndCodes}(codes, start) when {@link cardValidCodes}(codes, start, that end) holds,
- * else -1: what the card path asked of the two, in one pass over the chained digits. The digits of
- * `[start, end)` are exactly the chained ones up to that end (the chain's separators are no digits),
- * so Luhn's sum for each possible count is kept as the chain grows: with `odd` (every odd digit from
- * the start doubled) and `even` (every even one), a count's sum doubles every second digit from its
- * last one back, so an odd count takes `even`'s, an even count `odd`'s. The count is 13–19 by
- * construction, and the first digit must not be 0. Property-tested against the two calls.
+ * @internal Where the card expression `\b(?:\d[ -]?){12,18}\d\b`, tried (sticky) at the digit at
+ * `start` that follows a non-word character, ends, when {@link cardValidCodes}(codes, start, that end)
+ * holds; else -1. One pass over the chained digits: from `start` each next digit comes directly
+ * after the last or after one `[ -]` (any other way of taking the separators leaves a `\d` facing a
+ * separator); the greedy expression tries the most digits first (up to 19), then fewer, and stops
+ * at the first count whose last digit is followed by a non-word character. The digits of
+ * `[start, end)` are exactly the chained ones up to that end, so Luhn's sum for each possible count
+ * is kept as the chain grows: with `odd` (every odd digit from the start doubled) and `even` (every
+ * even one), a count's sum doubles every second digit from its last one back, so an odd count takes
+ * `even`'s, an even count `odd`'s. The count is 13–19 by construction, and the first digit must not
+ * be 0. Property-tested against the expression and cardValidCodes.
  */
 export function cardMatchEnd(codes: Uint8Array | Uint16Array, start: number): number {
   const first = (codes[start] as number) - 48;
