@@ -13,6 +13,7 @@
  *   …-thread     the same with `writerThread: true` (sealing and the database in a worker thread)
  *   nest-enhancers a global guard and a global interceptor that do nothing, no auditing: the floor
  *                  of any design that hooks Nest's guard and interceptor pipeline, as this module does
+ *   nest-guard   a global guard that passes, no auditing: the floor of Nest's guard pipeline alone
  *   sqlite-nocontext-unaudited  the module loaded, the endpoint not audited: what every request pays
  *                  (request hook, global guard, Nest's interceptor pipeline) before any entry is made
  * Prints `listening <port>` when ready.
@@ -108,6 +109,10 @@ class PassInterceptor implements NestInterceptor {
 })
 class NoopEnhancersModule {}
 
+/** The `nest-guard` variant: Nest's guard pipeline alone, with a guard that passes. */
+@Module({ providers: [{ provide: APP_GUARD, useClass: PassGuard }] })
+class NoopGuardModule {}
+
 async function variantImports(name: string): Promise<DynamicModule[]> {
   const variant = name.replace(/(-nocontext)?(-thread)?(-unaudited)?$/, '');
   const context = {
@@ -120,6 +125,8 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
       return [];
     case 'nest-enhancers':
       return [{ module: NoopEnhancersModule }];
+    case 'nest-guard':
+      return [{ module: NoopGuardModule }];
     case 'pino': {
       const { LoggerModule } = await import('nestjs-pino');
       const pino = (await import('pino')).default;
@@ -150,7 +157,7 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
         }),
       ];
     default:
-      throw new Error(`unknown BENCH_VARIANT "${name}" (none, nest-enhancers, pino, sqlite, postgres, postgres-sync, with -nocontext, -thread and -nocontext-unaudited)`);
+      throw new Error(`unknown BENCH_VARIANT "${name}" (none, nest-enhancers, nest-guard, pino, sqlite, postgres, postgres-sync, with -nocontext, -thread and -nocontext-unaudited)`);
   }
 }
 

@@ -9,7 +9,9 @@
  * Two payloads: (a) a declared DTO (the sample app's patient: @PiiField mask/hash/redact/omit, a
  * nested DTO through @Type, a few undeclared strings), (b) a free-text-heavy body (notes and
  * comments of a few hundred characters, some holding e-mail addresses, phone numbers, cards).
- * Each is measured with a warm-up, then ROUNDS interleaved rounds; the median round is reported.
+ * Each is measured with a warm-up, then ROUNDS rounds, each timing both back to back (the order
+ * swapped every other round); the median round is reported, and the ratio is the median of the
+ * rounds' own ratios (steadier on a shared machine than a ratio of two medians).
  * The HMAC key is fixed; `hash` costs one HMAC-SHA-256 per hashed value, included in (a).
  *
  * (a) and (b) measure the call the writer makes (core/writer/audit-entry.builder.ts, buildEntry):
@@ -109,7 +111,7 @@ const freeText = {
 
 const redactor = new Redactor({ hmacKey: 'bench-hmac-key-0123456789abcdef0123456789' });
 const WARMUP = 3000;
-const ROUNDS = 9;
+const ROUNDS = 15;
 const PER_ROUND = 4000;
 
 let sink = 0;
@@ -158,40 +160,51 @@ function tracedRedact(payload, type) {
 
 const productionRedact = RedactionTrace && typeof redactor.redactTraced === 'function' ? tracedRedact : mapRedact;
 
+/**
+ * `first` and `second` timed in ROUNDS rounds, back to back within each round, the order swapped
+ * every other round (so neither always runs with the other's data in the caches). Returns each
+ * one's median round and the median of the per-round ratios second ÷ first: on this shared,
+ * drifting machine a paired ratio moves much less than the ratio of two separate medians.
+ */
+function paired(first, second) {
+  for (let i = 0; i < WARMUP; i += 1) {
+    first();
+    second();
+  }
+  const f = [];
+  const s = [];
+  const ratios = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    let a;
+    let b;
+    if (round % 2 === 0) {
+      a = time(first);
+      b = time(second);
+    } else {
+      b = time(second);
+      a = time(first);
+    }
+    f.push(a);
+    s.push(b);
+    ratios.push(b / a);
+  }
+  const sorted = [...ratios].sort((x, y) => x - y);
+  return { firstUs: median(f), secondUs: median(s), ratio: median(ratios), low: sorted[Math.floor(ROUNDS / 4)], high: sorted[Math.floor((3 * ROUNDS) / 4)] };
+}
+
 /** `report`: 'production' (buildEntry's call), 'map' (the public Map report) or 'none'. */
 function measure(name, payload, type, report = 'production') {
   const stringify = () => JSON.stringify(payload);
   const redact =
     report === 'production' ? () => productionRedact(payload, type) : report === 'map' ? () => mapRedact(payload, type) : () => redactor.redact(payload, type);
-  for (let i = 0; i < WARMUP; i += 1) {
-    stringify();
-    redact();
-  }
-  const s = [];
-  const r = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    s.push(time(stringify));
-    r.push(time(redact));
-  }
-  const ms = median(s);
-  const mr = median(r);
-  return { name, bytes: JSON.stringify(payload).length, stringifyUs: ms, redactUs: mr, ratio: mr / ms };
+  const m = paired(stringify, redact);
+  return { name, bytes: JSON.stringify(payload).length, stringifyUs: m.firstUs, redactUs: m.secondUs, ratio: m.ratio, low: m.low, high: m.high };
 }
 
 /** Median µs of `part` next to `JSON.stringify(payload)`, measured interleaved like `measure`. */
 function measurePart(payload, part) {
-  const stringify = () => JSON.stringify(payload);
-  for (let i = 0; i < WARMUP; i += 1) {
-    stringify();
-    part();
-  }
-  const s = [];
-  const p = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    s.push(time(stringify));
-    p.push(time(part));
-  }
-  return { stringifyUs: median(s), partUs: median(p) };
+  const m = paired(() => JSON.stringify(payload), part);
+  return { stringifyUs: m.firstUs, partUs: m.secondUs, ratio: m.ratio };
 }
 
 /** Every string value of a value (keys are scrubbed too, but once per key name: they are memoized). */
@@ -212,7 +225,7 @@ const results = [
     ? [measure('(a) Map report', declared, CreatePatientDto, 'map'), measure('(b) Map report', freeText, undefined, 'map')]
     : []),
 ];
-console.log(`node ${process.version}, ${ROUNDS} rounds × ${PER_ROUND} payloads after ${WARMUP} warm-up; median round`);
+console.log(`node ${process.version}, ${ROUNDS} rounds × ${PER_ROUND} payloads after ${WARMUP} warm-up, both timed in each round (order swapped every other round); µs: median round; ratio: median of the rounds' ratios (middle half of them in brackets)`);
 console.log(
   productionRedact === tracedRedact
     ? "(a), (b): redactTraced(body, type, trace, 'request.body') + reportObject(trace), as buildEntry does; Map report: redact(body, type, new Map(), 'request.body') + the Map as an object (the public API, buildEntry's call before the trace)"
@@ -220,7 +233,7 @@ console.log(
 );
 for (const r of results) {
   console.log(
-    `${r.name.padEnd(22)} ${String(r.bytes).padStart(5)} B   JSON.stringify ${r.stringifyUs.toFixed(2).padStart(6)} µs   redact ${r.redactUs.toFixed(2).padStart(7)} µs   ratio ${r.ratio.toFixed(2)}×`,
+    `${r.name.padEnd(22)} ${String(r.bytes).padStart(5)} B   JSON.stringify ${r.stringifyUs.toFixed(2).padStart(6)} µs   redact ${r.redactUs.toFixed(2).padStart(7)} µs   ratio ${r.ratio.toFixed(2)}× (${r.low.toFixed(2)}–${r.high.toFixed(2)})`,
   );
 }
 
@@ -392,7 +405,7 @@ const floorUs = new Map();
 for (const [name, payload, part] of floors) {
   const f = measurePart(payload, part);
   floorUs.set(name.split(',')[0], f.partUs);
-  console.log(`${name.padEnd(30)} ${f.partUs.toFixed(2).padStart(6)} µs = ${(f.partUs / f.stringifyUs).toFixed(2)}× JSON.stringify (${f.stringifyUs.toFixed(2)} µs)`);
+  console.log(`${name.padEnd(30)} ${f.partUs.toFixed(2).padStart(6)} µs = ${f.ratio.toFixed(2)}× JSON.stringify (${f.stringifyUs.toFixed(2)} µs)`);
 }
 // (b) split into its parts (differences of the medians above: indicative, each measured in its own rounds).
 // The strings' share is what the redactor does to them; the scan and detector rows above run on all
