@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { median, procCpuUs, ratio, table } from '../lib/bench-report';
+import { commandCpuUs, median, procCpuUs, ratio, table } from '../lib/bench-report';
 
 export interface HttpBenchOptions {
   /** Seconds per measured round. */
@@ -37,6 +37,10 @@ interface RoundResult {
   cpuPerRequest: number;
   /** The server's main thread's CPU per request, µs: what a request costs the event loop. */
   mainCpuPerRequest: number;
+  /** PostgreSQL's CPU per request (all its processes), µs: the database shares the cores. */
+  dbCpuPerRequest: number;
+  /** The load generator's CPU per request (this process: autocannon), µs. */
+  loadCpuPerRequest: number;
 }
 
 interface Running {
@@ -87,6 +91,8 @@ async function load(server: Running, seconds: number, connections: number): Prom
   const pid = server.child.pid ?? 0;
   const cpuBefore = procCpuUs(pid);
   const mainBefore = procCpuUs(pid, pid);
+  const dbBefore = commandCpuUs('postgres');
+  const loadBefore = process.cpuUsage();
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}/patients`,
     method: 'POST',
@@ -105,6 +111,8 @@ async function load(server: Running, seconds: number, connections: number): Prom
     // of the same server, and `stats()` below drains it: across rounds the figure evens out.
     cpuPerRequest: (procCpuUs(pid) - cpuBefore) / Math.max(1, result.requests.total),
     mainCpuPerRequest: (procCpuUs(pid, pid) - mainBefore) / Math.max(1, result.requests.total),
+    dbCpuPerRequest: (commandCpuUs('postgres') - dbBefore) / Math.max(1, result.requests.total),
+    loadCpuPerRequest: ((load) => (load.user + load.system) / Math.max(1, result.requests.total))(process.cpuUsage(loadBefore)),
   };
 }
 
@@ -170,11 +178,13 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
     const baseRounds = results.get(options.variants[0] ?? 'none') ?? [];
     const base = median(baseRounds.map((r) => r.rps));
     const baseCpu = median(baseRounds.map((r) => r.cpuPerRequest));
+    const machineCpu = (r: RoundResult): number => r.cpuPerRequest + (Number.isFinite(r.dbCpuPerRequest) ? r.dbCpuPerRequest : 0) + r.loadCpuPerRequest;
+    const baseMachine = median(baseRounds.map(machineCpu));
     const cpuPerRequest = new Map<string, number>();
     const rows = options.variants.map((variant) => {
       const rounds = results.get(variant) ?? [];
       const failure = failed.get(variant);
-      if (failure !== undefined) return [variant, '-', '-', '-', '-', '-', '-', '-', '-', `did not start: ${failure}`];
+      if (failure !== undefined) return [variant, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', `did not start: ${failure}`];
       cpuPerRequest.set(variant, median(rounds.map((r) => r.cpuPerRequest)));
       const rps = median(rounds.map((r) => r.rps));
       const counter = counters.get(variant);
@@ -188,6 +198,9 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
         cpuCell(median(rounds.map((r) => r.cpuPerRequest))),
         cpuCell(median(rounds.map((r) => r.mainCpuPerRequest))),
         ratio(baseCpu, median(rounds.map((r) => r.cpuPerRequest))),
+        cpuCell(median(rounds.map((r) => r.dbCpuPerRequest))),
+        cpuCell(median(rounds.map(machineCpu))),
+        ratio(baseMachine, median(rounds.map(machineCpu))),
         rounds.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
         written,
       ];
@@ -195,11 +208,17 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
     const report = [
       `### HTTP overhead (autocannon, ${options.connections} connections, ${options.rounds} × ${options.duration} s rounds after ${options.warmup} s warm-up, median)`,
       '',
-      table(['variant', 'req/s', 'vs none', 'p50 ms', 'p99 ms', 'CPU/req', 'main thread CPU/req', 'none CPU ÷ CPU', 'errors+non-2xx', 'audit writer'], rows),
+      table(
+        ['variant', 'req/s', 'vs none', 'p50 ms', 'p99 ms', 'CPU/req', 'main thread CPU/req', 'none CPU ÷ CPU', 'PostgreSQL CPU/req', 'machine CPU/req', 'none ÷ machine', 'errors+non-2xx', 'audit writer'],
+        rows,
+      ),
       '',
       'CPU/req: the server process’s CPU time (user + system, all threads) per request, from /proc; less',
       'sensitive to this shared machine’s load than req/s. `none CPU ÷ CPU` is the throughput ratio a',
       'server bound by its own CPU would reach, ignoring the load generator that shares the cores.',
+      'PostgreSQL CPU/req: all PostgreSQL processes (server and backends) per request; machine CPU/req:',
+      'the server + PostgreSQL + the load generator (autocannon, in the benchmark’s own process). The',
+      'three share the two cores, so when the cores are the bound, req/s follows `none ÷ machine`.',
     ].join('\n');
     return { report, cpuPerRequest };
   } finally {

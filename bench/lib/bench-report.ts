@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 /** Median of a non-empty list. */
@@ -41,4 +41,30 @@ export function procCpuUs(pid: number, thread?: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * CPU time (user + system) in µs of every process whose command name is `comm` (e.g. all of
+ * PostgreSQL's processes: the server and its backends), from Linux /proc; NaN elsewhere. A process
+ * that exits between two readings takes its time with it: compare readings of long-lived ones.
+ */
+export function commandCpuUs(comm: string): number {
+  let total = 0;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return Number.NaN;
+  }
+  for (const name of names) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() !== comm) continue;
+    } catch {
+      continue;
+    }
+    const us = procCpuUs(Number(name));
+    if (Number.isFinite(us)) total += us;
+  }
+  return total;
 }
