@@ -156,8 +156,18 @@ function render(out: Buffer, pairs: Uint16Array, start: number, at: number): str
     p += 4;
   }
   // One native copy into a flat one-byte string (the digits and prefix are ASCII).
-  return out.toString('latin1', start, at + 64);
+  return LATIN1_SLICE !== undefined ? LATIN1_SLICE.call(out, start, at + 64) : out.toString('latin1', start, at + 64);
 }
+
+/**
+ * Node's own Latin-1 reader of a Buffer (what `toString('latin1', start, end)` calls after checking
+ * its arguments and looking the encoding up; not in Node's documentation, like the scan's
+ * latin1Write), read once; `toString` stands in when it is missing.
+ */
+interface LatinReader {
+  latin1Slice(start: number, end: number): string;
+}
+const LATIN1_SLICE = (Buffer.prototype as unknown as Partial<LatinReader>).latin1Slice;
 
 /** Longest text (in UTF-8 bytes) hashed here: 4 blocks; longer ones are cheaper in C++. */
 export const MAX_JS_BYTES = 4 * 64 - 9;
