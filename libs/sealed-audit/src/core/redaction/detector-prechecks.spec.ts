@@ -227,7 +227,7 @@ describe('quickVerdict', () => {
   const quietArb = fc.array(fc.constantFrom(...QUIET), { maxLength: 12 }).map((parts) => parts.join('').slice(0, QUICK_LIMIT));
   /** Ids and labels: quiet pieces with one digit or hyphens, API-key prefixes and near misses, IBANs with two digits. */
   const idArb = fc
-    .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...QUIET) }, { weight: 2, arbitrary: fc.constantFrom(...'0123456789-', '-', '--', 'xoxp-', 'xoxb-', 'xox-', 'glpat-', 'lpat-', 'DE64', 'QWER', 'TYUI', 'OPCD', 'EFGH', 'IJ', 'DE64QWERTYUIOPCDEFGHIJ') }), { maxLength: 10 })
+    .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...QUIET) }, { weight: 2, arbitrary: fc.constantFrom(...'0123456789-', '-', '--', 'xoxp-', 'xoxb-', 'xox-', 'glpat-', 'lpat-', 'A', 'B', 'b', 'DE64', 'QWER', 'TYUI', 'OPCD', 'EFGH', 'IJ', 'DE64QWERTYUIOPCDEFGHIJ') }), { maxLength: 10 })
     .map((parts) => parts.join('').slice(0, QUICK_LIMIT));
   const anyShortArb = fc.oneof(quietArb, idArb, textArb.map((text) => text.slice(0, QUICK_LIMIT)), denseArb, fc.string({ unit: 'binary', maxLength: QUICK_LIMIT }));
 
@@ -244,9 +244,12 @@ describe('quickVerdict', () => {
     fc.assert(
       fc.property(quietArb, (text) => {
         expect(quickVerdict(text)).toBe(/[\ud800-\udfff]/.test(text) ? QUICK_SURROGATE : QUICK_CLEAN);
-        for (const trigger of ['@', ':', '/', '.', '_', 'A', 'B', 'b', 'xoxp-', 'glpat-', ...[...'0123456789'].map((d) => `${d}7`), '1 x 2']) expect(quickVerdict(text + trigger)).toBe(QUICK_TRIGGER);
-        // One digit, and hyphens that end no API-key prefix, are not triggers (no match holds only them).
-        for (const quiet of ['7', '-', '-3', 'clinician-3', 'xox-', 'lpat-', 'Xoxp-', 'gLpat-']) expect(quickVerdict(`${text} ${quiet}`)).toBe(quickVerdict(text));
+        for (const trigger of ['@', ':', '/', '.', '_', 'AK', 'AS', 'AI', 'Be', 'be', 'xoxp-', 'glpat-', ...[...'0123456789'].map((d) => `${d}7`), '1 x 2']) expect(quickVerdict(text + trigger)).toBe(QUICK_TRIGGER);
+        // One digit, hyphens that end no API-key prefix, `A` not before K, S or I and `B`, `b` not before
+        // `e` are not triggers (no match holds only them).
+        for (const quiet of ['7', '-', '-3', 'clinician-3', 'xox-', 'lpat-', 'Xoxp-', 'gLpat-', 'A', 'B', 'b', 'B4', 'Abbott', 'AB', 'bE', 'Ak', 'BEARER']) {
+          expect(quickVerdict(`${text} ${quiet}`)).toBe(quickVerdict(text));
+        }
       }),
       { numRuns: 2000, seed: 20261127 },
     );
@@ -263,6 +266,8 @@ describe('quickVerdict', () => {
       ['sk_live_qwertyuiopa', 'api-key'],
       ['xoxp-qwertyuiopzz', 'api-key'],
       ['AKIAQWERTYUIOPLKJHGF', 'api-key'],
+      ['ASIAQWERTYUIOPLKJHGF', 'api-key'],
+      [`AIza${'q'.repeat(35)}`, 'api-key'],
       ['Bearer qwertyuiop', 'bearer-token'],
       ['bearer qwertyuiop', 'bearer-token'],
     ];

@@ -284,10 +284,12 @@ export const BUILT_IN_DETECTORS = [
   },
 ] as const satisfies readonly PiiDetector[];
 
-/** Kinds of {@link QUICK_TRIGGERS}: a trigger wherever it is, a digit, a hyphen. */
+/** Kinds of {@link QUICK_TRIGGERS}: a trigger wherever it is, a digit, a hyphen, a letter that starts a keyword. */
 const Q_ALWAYS = 1;
 const Q_DIGIT = 2;
 const Q_HYPHEN = 3;
+const Q_B = 4;
+const Q_A = 5;
 
 /** Longest text {@link quickVerdict} is meant for (past it, prose nearly always holds a trigger). */
 export const QUICK_LIMIT = 64;
@@ -305,15 +307,19 @@ export const QUICK_TRIGGER = 2;
  * with none of them cannot hold a built-in match (non-ASCII characters never stand in for these:
  * `\d`, `\b` and the case-insensitive birth keywords are ASCII-only without the `u` flag).
  *
- * Two of them count only where a match can hold them: a digit from the second one on (each
- * detector that needs a digit needs {@link QUICK_DIGITS} or more: its `minDigits`), and a `-` that
- * ends `xox?-` or `glpat-` (the only API keys without `_` or `A`: `hyphenFeature`), so ids such as
- * `clinician-3` or `B-wing 4` stay quick.
+ * Some count only where a match can hold them: a digit from the second one on (each detector that
+ * needs a digit needs {@link QUICK_DIGITS} or more: its `minDigits`), a `-` that ends `xox?-` or
+ * `glpat-` (the only API keys without `_` or `A`: `hyphenFeature`), a `B` or `b` followed by `e`
+ * (`[Bb]earer`; the birth keywords need a date's digits), an `A` followed by `K`, `S` or `I` (`AKIA`,
+ * `ASIA`, `AIza`), so ids and names such as `clinician-3`, `B-wing 4`, `B4` or `Abbott` stay quick.
  */
 const QUICK_TRIGGERS = new Uint8Array(128);
-for (const c of '@:/._ABb') QUICK_TRIGGERS[c.charCodeAt(0)] = Q_ALWAYS;
+for (const c of '@:/._') QUICK_TRIGGERS[c.charCodeAt(0)] = Q_ALWAYS;
 for (const c of '0123456789') QUICK_TRIGGERS[c.charCodeAt(0)] = Q_DIGIT;
 QUICK_TRIGGERS[45] = Q_HYPHEN;
+QUICK_TRIGGERS[66] = Q_B;
+QUICK_TRIGGERS[98] = Q_B;
+QUICK_TRIGGERS[65] = Q_A;
 
 /**
  * The fewest digits of a built-in match that holds any (IBAN: `[A-Z]{2}\d{2}`); checked against the
@@ -338,6 +344,11 @@ export function quickVerdict(text: string): number {
       if (trigger === Q_ALWAYS) return QUICK_TRIGGER;
       if (trigger === Q_DIGIT) {
         if (++digits >= QUICK_DIGITS) return QUICK_TRIGGER;
+      } else if (trigger === Q_B) {
+        if (text.charCodeAt(i + 1) === 101) return QUICK_TRIGGER; // e
+      } else if (trigger === Q_A) {
+        const next = text.charCodeAt(i + 1);
+        if (next === 75 || next === 83 || next === 73) return QUICK_TRIGGER; // K, S, I
       } else if (i >= 4 && hyphenFeature(text, i) !== 0) return QUICK_TRIGGER;
     } else if (c >= 0xd800 && c <= 0xdfff) verdict = QUICK_SURROGATE;
   }
