@@ -460,6 +460,27 @@ describe('Redactor', () => {
     });
   });
 
+  it('applies each call\'s own DTO class when classes alternate, change or are left out (the last class\'s plan is kept between calls)', () => {
+    // The same body under different classes: each call must use the plan of the class it is given.
+    class RedactsEmail {
+      @PiiField({ strategy: 'redact', kind: 'email' }) email!: string;
+    }
+    class MasksPhone {
+      @PiiField({ strategy: 'mask', kind: 'phone' }) phone!: string;
+    }
+    const body = { email: 'jane@example.com', phone: '+44 20 7946 0958', city: 'Leeds' };
+    const kept = new Redactor({ hmacKey: KEY });
+    const types = [PatientDto, RedactsEmail, RedactsEmail, MasksPhone, undefined, MasksPhone, PatientDto, undefined, RedactsEmail];
+    for (const type of [...types, ...types.reverse()]) {
+      const fresh = new Redactor({ hmacKey: KEY });
+      const trace = new RedactionTrace();
+      const freshTrace = new RedactionTrace();
+      expect(kept.redactTraced(body, type, trace, 'request.body')).toEqual(fresh.redactTraced(body, type, freshTrace, 'request.body'));
+      expect(kept.reportObject(trace)).toEqual(fresh.reportObject(freshTrace));
+      expect(kept.redact(body, type)).toEqual(fresh.redact(body, type));
+    }
+  });
+
   it('redactedMarker names the kind when there is one', () => {
     expect(redactedMarker()).toBe('[REDACTED]');
     expect(redactedMarker('email')).toBe('[REDACTED:email]');
