@@ -328,6 +328,16 @@ QUICK_TRIGGERS[65] = Q_A;
 const QUICK_DIGITS = 2;
 
 /**
+ * Whether the `A` ({@link Q_A}) or `B`/`b` ({@link Q_B}) at `i` may start a keyword: `[Bb]earer`, or
+ * `AKIA`, `ASIA`, `AIza`. (Apart from quickVerdict: inline there, the two tests made V8 inline less
+ * of find()'s candidate paths, and (b) took ~1% more instructions.)
+ */
+function keywordStartAt(text: string, i: number, trigger: number): boolean {
+  const next = text.charCodeAt(i + 1);
+  return trigger === Q_B ? next === 101 /* e */ : next === 75 || next === 83 || next === 73; /* K, S, I */
+}
+
+/**
  * A cheap look at a short text before any detector runs: {@link QUICK_TRIGGER} when it holds a
  * character some built-in detector needs, else {@link QUICK_SURROGATE} or {@link QUICK_CLEAN}.
  * Only valid for sets of built-in detectors ({@link DetectorSet.builtInOnly}): a custom
@@ -344,12 +354,9 @@ export function quickVerdict(text: string): number {
       if (trigger === Q_ALWAYS) return QUICK_TRIGGER;
       if (trigger === Q_DIGIT) {
         if (++digits >= QUICK_DIGITS) return QUICK_TRIGGER;
-      } else if (trigger === Q_B) {
-        if (text.charCodeAt(i + 1) === 101) return QUICK_TRIGGER; // e
-      } else if (trigger === Q_A) {
-        const next = text.charCodeAt(i + 1);
-        if (next === 75 || next === 83 || next === 73) return QUICK_TRIGGER; // K, S, I
-      } else if (i >= 4 && hyphenFeature(text, i) !== 0) return QUICK_TRIGGER;
+      } else if (trigger === Q_HYPHEN) {
+        if (i >= 4 && hyphenFeature(text, i) !== 0) return QUICK_TRIGGER;
+      } else if (keywordStartAt(text, i, trigger)) return QUICK_TRIGGER;
     } else if (c >= 0xd800 && c <= 0xdfff) verdict = QUICK_SURROGATE;
   }
   return verdict;
