@@ -329,8 +329,8 @@ const QUICK_DIGITS = 2;
 
 /**
  * Whether the `A` ({@link Q_A}) or `B`/`b` ({@link Q_B}) at `i` may start a keyword: `[Bb]earer`, or
- * `AKIA`, `ASIA`, `AIza`. (Apart from quickVerdict: inline there, the two tests made V8 inline less
- * of find()'s candidate paths, and (b) took ~1% more instructions.)
+ * `AKIA`, `ASIA`, `AIza`. (Apart from quickVerdict: with the two tests inline there, one run of the
+ * bench's (b) counted ~1% more instructions, which is within its run-to-run spread.)
  */
 function keywordStartAt(text: string, i: number, trigger: number): boolean {
   const next = text.charCodeAt(i + 1);
