@@ -114,11 +114,11 @@ function nullable(value: string | null): string {
 }
 
 /**
- * `JSON.stringify(value)` for a string: quotes around the text itself when nothing in it needs an
+ * @internal `JSON.stringify(value)` for a string: quotes around the text itself when nothing in it needs an
  * escape (no `"`, `\`, control character or surrogate), which is what `JSON.stringify` writes then,
  * without its call and copy; `JSON.stringify` for anything else.
  */
-function jsonString(value: string): string {
+export function jsonString(value: string): string {
   for (let i = 0; i < value.length; i += 1) {
     const c = value.charCodeAt(i);
     if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(value);

@@ -5,6 +5,8 @@ import { Type } from 'class-transformer';
 import type { AuditEvent, JsonObject, JsonValue } from '../audit-event';
 import type { PiiFieldOptions } from '../redaction/pii-field.decorator';
 import { Redactor, type RedactionReport } from '../redaction/redactor';
+import { canonicalize } from '../sealing/canonical-json';
+import { PAYLOAD_TEXT } from '../sealing/seal';
 import { buildEntry } from './audit-entry.builder';
 
 /**
@@ -276,5 +278,90 @@ describe('buildEntry: payload.redactions', () => {
     }
     const entry = buildEntry({ timestamp: new Date(0), action: 'a', outcome: 'success', metadata: { items } }, 'chain', redactor);
     expect(entry.payload.redactions).toEqual({ 'metadata.items[]': 'redact:email,redact:phone,redact:card' });
+  });
+});
+
+/**
+ * buildEntry writes the payload's canonical text from its parts (known keys in sorted order,
+ * `http` by hand, the redaction report's text reused while the report's lines stay the same):
+ * the oracle is `canonicalize(payload)`, what it called before.
+ */
+describe('buildEntry: the payload text', () => {
+  const textOf = (entry: ReturnType<typeof buildEntry>): string | undefined => entry[PAYLOAD_TEXT];
+
+  it('is canonicalize(payload) for random events, on cold and warm report texts', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...STRATEGIES.keys())), { maxLength: 6 }),
+        fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (declarations, keys, count, seed) => {
+          class Dto {}
+          for (const [key, strategy] of declarations) declare(Dto, key, STRATEGIES[strategy]);
+          const events = fc.sample(event([Dto], keys), { numRuns: count, seed });
+          const redactor = new Redactor({ hmacKey: KEY });
+          // Each event twice in a row (the report text is reused) and round robin (it is not).
+          for (let round = 0; round < 2; round += 1) {
+            for (const one of events) {
+              for (let again = 0; again < 2; again += 1) {
+                const entry = buildEntry(one, 'chain', redactor);
+                expect(textOf(entry)).toBe(canonicalize(entry.payload));
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 300, seed: 20261127 },
+    );
+  });
+
+  it('is canonicalize(payload) for http facts of any type, reports that differ in one line, and parts without a plain form', () => {
+    const redactor = new Redactor({ hmacKey: KEY });
+    const base: AuditEvent = { timestamp: new Date(0), action: 'a', outcome: 'success' };
+    const odd: unknown[] = [0, -0, 1e21, 1.5e-7, -12.25, 'GET', 'a"b\\c', '\u0001', 'lone \ud800', 'é', null, true, { x: 1 }, ['a']];
+    for (const method of odd) {
+      for (const status of [200, -0, 1e21, '201', null]) {
+        for (const ip of [undefined, '::1', 7]) {
+          const http = { method, route: '/r', status, durationMs: typeof method === 'number' ? method : 0.5, ...(ip !== undefined ? { ip } : {}) };
+          const entry = buildEntry({ ...base, http } as unknown as AuditEvent, 'chain', redactor);
+          expect(textOf(entry)).toBe(canonicalize(entry.payload));
+        }
+      }
+    }
+    for (const userAgent of ['curl/8', 'mail jane.doe@example.com', '']) {
+      const entry = buildEntry({ ...base, http: { method: 'GET', route: '/', status: 200, durationMs: 1, userAgent } }, 'chain', redactor);
+      expect(textOf(entry)).toBe(canonicalize(entry.payload));
+    }
+    // Reports that share all but one line, or have one line more or less, one after the other.
+    for (const metadata of [
+      { a: 'jane.doe@example.com', b: '+44 20 7946 0958' },
+      { a: 'jane.doe@example.com', b: '+44 20 7946 0958' },
+      { a: 'jane.doe@example.com', b: 'jane.doe@example.com' },
+      { a: 'jane.doe@example.com' },
+      { a: 'jane.doe@example.com', b: '+44 20 7946 0958', c: '4111 1111 1111 1111' },
+      { a: 'jane.doe@example.com', c: '+44 20 7946 0958' },
+      { __proto__: 'jane.doe@example.com', a: 'x' },
+      { __proto__: 'jane.doe@example.com', a: 'x' },
+    ]) {
+      const entry = buildEntry({ ...base, metadata: JSON.parse(JSON.stringify(metadata)) as Record<string, unknown> }, 'chain', redactor);
+      expect(textOf(entry)).toBe(canonicalize(entry.payload));
+    }
+    // NaN durations still fail as canonicalize fails on them.
+    expect(() => buildEntry({ ...base, http: { method: 'GET', route: '/', status: 200, durationMs: Number.NaN } }, 'chain', redactor)).toThrow('NaN is not allowed');
+  });
+
+  it('honours an Object.prototype.toJSON as canonicalize does (the general path)', () => {
+    const redactor = new Redactor({ hmacKey: KEY });
+    const one: AuditEvent = { timestamp: new Date(0), action: 'a', outcome: 'success', http: { method: 'GET', route: '/', status: 200, durationMs: 1 }, metadata: { a: 'b' } };
+    const plain = textOf(buildEntry(one, 'chain', redactor));
+    Object.defineProperty(Object.prototype, 'toJSON', { value: () => 'replaced', configurable: true, writable: true });
+    try {
+      const entry = buildEntry(one, 'chain', redactor);
+      expect(textOf(entry)).toBe('"replaced"');
+    } finally {
+      delete (Object.prototype as { toJSON?: unknown }).toJSON;
+    }
+    expect(textOf(buildEntry(one, 'chain', redactor))).toBe(plain);
   });
 });

@@ -2,7 +2,8 @@ import { AUDIT_ENTRY_MAX_LENGTHS as M, type AuditEntry, type AuditEvent, type Js
 import { RedactionTrace } from '../redaction/redaction-report';
 import type { Redactor } from '../redaction/redactor';
 import { canonicalize } from '../sealing/canonical-json';
-import { PAYLOAD_TEXT, type WithPayloadText } from '../sealing/seal';
+import { serializeCanonical } from '../sealing/rfc8785';
+import { PAYLOAD_TEXT, jsonString, type WithPayloadText } from '../sealing/seal';
 
 /**
  * Turns a captured event into the hashed form (without `seq`): the only place where captured
@@ -59,7 +60,7 @@ export function buildEntry(
       request.body = redactor.redactTraced(body, bodyType, report, 'request.body');
     }
     if (isPresent(headers)) request.headers = redactor.redactTraced(headers, undefined, report, 'request.headers');
-    if (Object.keys(request).length > 0) payload.request = request;
+    if (request.params !== undefined || request.query !== undefined || request.body !== undefined || request.headers !== undefined) payload.request = request;
   }
   if (event.response && event.response.body !== undefined) {
     payload.response = { body: redactor.redactTraced(event.response.body, event.response.type, report, 'response.body') };
@@ -75,7 +76,7 @@ export function buildEntry(
   }
   if (event.metadata && !isEmpty(event.metadata)) payload.metadata = asObject(redactor.redactTraced(event.metadata, undefined, report, 'metadata'));
   if (!report.empty) payload.redactions = redactor.reportObject(report);
-  const payloadText = capPayload(payload, options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES);
+  const payloadText = capPayload(payload, options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES, canonicalPayload(payload));
 
   const ts = isoTimestamp(event.timestamp);
   const entry: Omit<AuditEntry, 'seq'> & WithPayloadText = {
@@ -154,6 +155,141 @@ function isEmpty(value: object): boolean {
   return true;
 }
 
+/**
+ * `canonicalize(payload)` for a payload as buildEntry makes it, written from its parts: RFC 8785
+ * writes an object as its members in sorted key order, each value canonical on its own, so the
+ * payload's known top-level keys (and `request`'s) are written in their sorted order directly
+ * and only the values go through the canonicalizer, without the sorted copies of the two
+ * wrapper objects. `http`, whose members buildEntry sets itself, is written by hand, and the
+ * redaction report, the same from one entry to the next of an endpoint, reuses the text of the
+ * last report with the same lines. Any other shape, or a part without a JSON form, takes
+ * `canonicalize(payload)`: the bytes are the same (a property test compares them).
+ */
+function canonicalPayload(payload: JsonObject): string {
+  // An Object.prototype.toJSON would apply to the payload object itself: the general path honours it.
+  if ((Object.prototype as { toJSON?: unknown }).toJSON !== undefined) return canonicalize(payload);
+  let text = '{';
+  let parts = 0;
+  for (const key in payload) {
+    parts += 1;
+    if (!PAYLOAD_KEYS.has(key)) return canonicalize(payload);
+  }
+  for (let k = 0; k < PAYLOAD_KEY_ORDER.length; k += 1) {
+    const key = PAYLOAD_KEY_ORDER[k] as string;
+    const value = payload[key];
+    if (value === undefined) continue;
+    const part = key === 'http' ? httpText(value) : key === 'request' ? requestText(value) : key === 'redactions' ? reportText(value) : serializeCanonical(value);
+    if (part === undefined) return canonicalize(payload);
+    text += `${text.length === 1 ? '' : ','}"${key}":${part}`;
+    parts -= 1;
+  }
+  // `parts` is 0 unless a key was met twice or missed (not possible for a plain object; checked all the same).
+  return parts === 0 ? `${text}}` : canonicalize(payload);
+}
+
+/** The keys buildEntry may give a payload, in RFC 8785 order (UTF-16 code units). */
+const PAYLOAD_KEY_ORDER = ['actorRoles', 'error', 'http', 'metadata', 'redactions', 'request', 'response'];
+const PAYLOAD_KEYS = new Set(PAYLOAD_KEY_ORDER);
+/** The keys of `payload.request`, in RFC 8785 order. */
+const REQUEST_KEY_ORDER = ['body', 'headers', 'params', 'query'];
+
+/** Canonical text of `payload.request` (its keys are buildEntry's, in sorted order), or undefined for the general path. */
+function requestText(request: JsonValue): string | undefined {
+  if (request === null || typeof request !== 'object' || Array.isArray(request) || Object.getPrototypeOf(request) !== Object.prototype) return undefined;
+  let text = '{';
+  let parts = 0;
+  for (const key in request) {
+    if (key !== 'body' && key !== 'headers' && key !== 'params' && key !== 'query') return undefined;
+    parts += 1;
+  }
+  for (let k = 0; k < REQUEST_KEY_ORDER.length; k += 1) {
+    const key = REQUEST_KEY_ORDER[k] as string;
+    const value = request[key];
+    if (value === undefined) continue;
+    const part = serializeCanonical(value);
+    if (part === undefined) return undefined;
+    text += `${text.length === 1 ? '' : ','}"${key}":${part}`;
+    parts -= 1;
+  }
+  return parts === 0 ? `${text}}` : undefined;
+}
+
+/**
+ * Canonical text of `payload.http` written directly (keys `durationMs`, `ip`, `method`, `route`,
+ * `status`, `userAgent` in sorted order; numbers as `JSON.stringify` writes a finite number,
+ * strings by `jsonString`), or undefined (the general path) for any member of another type.
+ */
+function httpText(http: JsonValue): string | undefined {
+  if (http === null || typeof http !== 'object' || Array.isArray(http) || Object.getPrototypeOf(http) !== Object.prototype) return undefined;
+  const { durationMs, ip, method, route, status, userAgent } = http as Record<string, JsonValue | undefined>;
+  let members = 0;
+  for (const _ in http) members += 1;
+  const expected = 4 + (ip === undefined ? 0 : 1) + (userAgent === undefined ? 0 : 1);
+  if (
+    members !== expected ||
+    typeof durationMs !== 'number' ||
+    !Number.isFinite(durationMs) ||
+    typeof status !== 'number' ||
+    !Number.isFinite(status) ||
+    typeof method !== 'string' ||
+    typeof route !== 'string' ||
+    (ip !== undefined && typeof ip !== 'string') ||
+    (userAgent !== undefined && typeof userAgent !== 'string')
+  ) {
+    return undefined;
+  }
+  // `${n}` is Number::toString, what JSON.stringify (and so RFC 8785) writes for a finite number.
+  return (
+    `{"durationMs":${durationMs}${ip === undefined ? '' : `,"ip":${jsonString(ip)}`},"method":${jsonString(method)},"route":${jsonString(route)}` +
+    `,"status":${status}${userAgent === undefined ? '' : `,"userAgent":${jsonString(userAgent)}`}}`
+  );
+}
+
+/** The last redaction report whose text was written (a copy no entry holds), and that text. */
+let lastReport: Record<string, string> | undefined;
+let lastReportSize = 0;
+let lastReportText = '';
+
+/**
+ * Canonical text of `payload.redactions` (path → label, all strings). An endpoint's entries mostly
+ * carry the same report: when this one has exactly the lines of the last one written (same keys,
+ * same labels: the canonical text depends on nothing else), that text is reused, without the
+ * sorted copy and the serialization. Compared by content, not by how the redactor built it.
+ */
+function reportText(report: JsonValue): string | undefined {
+  if (report === null || typeof report !== 'object' || Array.isArray(report) || Object.getPrototypeOf(report) !== Object.prototype) return serializeCanonical(report);
+  const last = lastReport;
+  if (last !== undefined) {
+    let size = 0;
+    let same = true;
+    for (const key in report) {
+      size += 1;
+      const label = report[key];
+      // An inherited or missing key reads as a non-string (or undefined) in `last`: no match.
+      if (typeof label !== 'string' || !Object.prototype.hasOwnProperty.call(last, key) || last[key] !== label) {
+        same = false;
+        break;
+      }
+    }
+    if (same && size === lastReportSize) return lastReportText;
+  }
+  const text = serializeCanonical(report);
+  if (text === undefined) return undefined;
+  const copy: Record<string, string> = {};
+  let size = 0;
+  for (const key in report) {
+    const label = report[key];
+    // Only plain string lines are kept (a `__proto__` line, an own property made by defineProperty, is never cached).
+    if (typeof label !== 'string' || key === '__proto__') return text;
+    copy[key] = label;
+    size += 1;
+  }
+  lastReport = copy;
+  lastReportSize = size;
+  lastReportText = text;
+  return text;
+}
+
 /** Parts of a payload that may be cut, largest first, when the entry is too big. */
 const CUTTABLE: ReadonlyArray<readonly [string, string | undefined]> = [
   ['response', 'body'],
@@ -174,8 +310,8 @@ const CUTTABLE: ReadonlyArray<readonly [string, string | undefined]> = [
  * `payload.truncated` (path → original bytes), so a reader knows what was cut and how much.
  * Returns the canonical text of the final payload.
  */
-function capPayload(payload: JsonObject, maxBytes: number): string {
-  let text = canonicalize(payload);
+function capPayload(payload: JsonObject, maxBytes: number, canonical: string): string {
+  let text = canonical;
   // UTF-8 takes at most 3 bytes per UTF-16 unit: most payloads need no byte count at all.
   if (text.length * 3 <= maxBytes) return text;
   let size = Buffer.byteLength(text);
