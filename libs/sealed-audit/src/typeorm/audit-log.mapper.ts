@@ -1,6 +1,6 @@
 import type { AuditOutcome, JsonObject, SealedEntry } from '../core/audit-event';
 import { canonicalize } from '../core/sealing/canonical-json';
-import { PAYLOAD_TEXT, type WithPayloadText } from '../core/sealing/seal';
+import { payloadTextOf } from '../core/sealing/seal';
 import type { StoredCheckpoint } from '../core/checkpoint/checkpoint-store.interface';
 import type { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import type { AuditLogEntity } from './audit-log.entity';
@@ -32,7 +32,7 @@ export function toAuditLogRow(entry: SealedEntry): AuditLogEntity {
     subjectId: entry.subjectId,
     requestId: entry.requestId,
     // The exact bytes the writer hashed, when it sealed this entry; else serialized now.
-    payload: (entry as SealedEntry & WithPayloadText)[PAYLOAD_TEXT] ?? canonicalize(entry.payload),
+    payload: payloadTextOf(entry) ?? canonicalize(entry.payload),
     prevHash: entry.prevHash,
     hash: entry.hash,
   };

@@ -5,8 +5,9 @@ import { canonicalize } from './canonical-json';
 import {
   ENTRY_HASH_TAG,
   GENESIS_HASH,
-  PAYLOAD_TEXT,
   STORED_PAYLOAD_TEXT,
+  attachPayloadText,
+  payloadTextOf,
   type WithPayloadText,
   canonicalStoredPayload,
   computeEntryHash,
@@ -322,7 +323,7 @@ describe('sealEntry: the sealed object', () => {
   function sealEntryBefore(entry: Omit<AuditEntry, 'seq'> & WithPayloadText, head: ChainHead | null): { sealed: unknown; head: ChainHead } {
     const seq = head ? head.seq + 1 : 1;
     const prevHash = head ? head.hash : GENESIS_HASH;
-    const payloadText = entry[PAYLOAD_TEXT] ?? canonicalize(entry.payload);
+    const payloadText = payloadTextOf(entry) ?? canonicalize(entry.payload);
     const sealed = {
       v: entry.v,
       chainId: entry.chainId,
@@ -342,7 +343,7 @@ describe('sealEntry: the sealed object', () => {
     const payload = Object.getOwnPropertyDescriptor(entry, 'payload');
     if (payload) Object.defineProperty(sealed, 'payload', payload);
     sealed.hash = computeEntryHash(sealed, prevHash, payloadText);
-    Object.defineProperty(sealed, PAYLOAD_TEXT, { value: payloadText, enumerable: false });
+    attachPayloadText(sealed, payloadText);
     return { sealed, head: { chainId: entry.chainId, seq, hash: sealed.hash } };
   }
   /** Every own key in order with its descriptor (accessors as which ones it has: each entry has its own getter): what the sealed object is, beyond its values. */
@@ -372,7 +373,7 @@ describe('sealEntry: the sealed object', () => {
           if (property.kind === 'accessor') Object.defineProperty(entry, 'payload', { get: () => (reads += 1, value), enumerable: property.enumerable, configurable: property.configurable });
           if (property.kind === 'none') delete (entry as Partial<typeof entry>).payload;
           // Without a payload property there is nothing to canonicalize: the text comes with the entry.
-          if (withText || property.kind === 'none') Object.defineProperty(entry, PAYLOAD_TEXT, { value: canonicalize(value), enumerable: false });
+          if (withText || property.kind === 'none') attachPayloadText(entry, canonicalize(value));
           if (property.kind === 'frozen') Object.freeze(entry);
           return { entry, reads: () => reads };
         };
@@ -382,9 +383,34 @@ describe('sealEntry: the sealed object', () => {
         const expected = sealEntryBefore(theirs.entry, start);
         expect(layout(got.sealed)).toEqual(layout(expected.sealed as object));
         expect(got.head).toEqual(expected.head);
+        expect(payloadTextOf(got.sealed)).toBe(payloadTextOf(expected.sealed as object));
         expect(ours.reads()).toBe(theirs.reads());
       }),
       { numRuns: 3000, seed: 20261127 },
     );
+  });
+});
+
+describe('payload text slot (attachPayloadText / payloadTextOf)', () => {
+  it('is invisible as the non-enumerable symbol property it replaced was: keys, JSON, spread, structured clone', () => {
+    const entry = { a: 1, payload: { b: 2 } };
+    attachPayloadText(entry, '{"b":2}');
+    expect(payloadTextOf(entry)).toBe('{"b":2}');
+    expect(Reflect.ownKeys(entry)).toEqual(['a', 'payload']);
+    expect(JSON.stringify(entry)).toBe('{"a":1,"payload":{"b":2}}');
+    expect(payloadTextOf({ ...entry })).toBeUndefined();
+    expect(payloadTextOf(Object.assign({}, entry))).toBeUndefined();
+    expect(payloadTextOf(structuredClone(entry))).toBeUndefined();
+    expect(Object.getPrototypeOf(entry)).toBe(Object.prototype);
+    expect(entry).toEqual({ a: 1, payload: { b: 2 } });
+    expect(payloadTextOf({})).toBeUndefined();
+  });
+
+  it('is set once, like the read-only property: the same text again is a no-op, another one throws', () => {
+    const entry = {};
+    attachPayloadText(entry, 'x');
+    attachPayloadText(entry, 'x');
+    expect(() => attachPayloadText(entry, 'y')).toThrow(TypeError);
+    expect(payloadTextOf(entry)).toBe('x');
   });
 });

@@ -6,7 +6,7 @@ import type { AuditEvent, JsonObject, JsonValue } from '../audit-event';
 import type { PiiFieldOptions } from '../redaction/pii-field.decorator';
 import { Redactor, type RedactionReport } from '../redaction/redactor';
 import { canonicalize } from '../sealing/canonical-json';
-import { PAYLOAD_TEXT } from '../sealing/seal';
+import { payloadTextOf } from '../sealing/seal';
 import { buildEntry } from './audit-entry.builder';
 
 /**
@@ -287,7 +287,7 @@ describe('buildEntry: payload.redactions', () => {
  * the oracle is `canonicalize(payload)`, what it called before.
  */
 describe('buildEntry: the payload text', () => {
-  const textOf = (entry: ReturnType<typeof buildEntry>): string | undefined => entry[PAYLOAD_TEXT];
+  const textOf = (entry: ReturnType<typeof buildEntry>): string | undefined => payloadTextOf(entry);
 
   it('is canonicalize(payload) for random events, on cold and warm report texts', () => {
     fc.assert(

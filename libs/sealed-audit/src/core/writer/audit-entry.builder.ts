@@ -3,7 +3,7 @@ import { RedactionTrace } from '../redaction/redaction-report';
 import type { Redactor } from '../redaction/redactor';
 import { canonicalize } from '../sealing/canonical-json';
 import { serializeCanonical } from '../sealing/rfc8785';
-import { PAYLOAD_TEXT, jsonString, type WithPayloadText } from '../sealing/seal';
+import { attachPayloadText, jsonString, type WithPayloadText } from '../sealing/seal';
 
 /**
  * Turns a captured event into the hashed form (without `seq`): the only place where captured
@@ -93,7 +93,7 @@ export function buildEntry(
     payload,
   };
   // The canonical text measured for the cap is the one sealed and stored: serialized once.
-  Object.defineProperty(entry, PAYLOAD_TEXT, { value: payloadText, enumerable: false });
+  attachPayloadText(entry, payloadText);
   return entry;
 }
 

@@ -3,7 +3,7 @@ import type { AuditEntry, AuditEvent, ChainHead, SealedEntry } from '../audit-ev
 import { ChainConflictError, type AuditStore } from '../audit-store.interface';
 import type { Redactor } from '../redaction/redactor';
 import { canonicalize } from '../sealing/canonical-json';
-import { GENESIS_HASH, PAYLOAD_TEXT, hashedForm, sealEntry, type WithPayloadText } from '../sealing/seal';
+import { GENESIS_HASH, attachPayloadText, hashedForm, payloadTextOf, sealEntry, type WithPayloadText } from '../sealing/seal';
 import { buildEntry } from './audit-entry.builder';
 import { consoleAuditLogger, type AuditLogger } from './audit-logger';
 import { AuditSpool, type AuditSpoolOptions, type SpoolSegment } from './audit-spool';
@@ -808,7 +808,8 @@ export class AuditWriter {
   private onOwnChain(entry: BuiltAuditEntry): BuiltAuditEntry {
     if (entry.chainId === this.chainId) return entry;
     const copy: BuiltAuditEntry = { ...entry, chainId: this.chainId };
-    Object.defineProperty(copy, PAYLOAD_TEXT, { value: entry[PAYLOAD_TEXT], enumerable: false });
+    const text = payloadTextOf(entry);
+    if (text !== undefined) attachPayloadText(copy, text);
     return copy;
   }
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { declare } from '../../../../../test/support/pii-fixtures';
 import type { AuditEvent, ChainHead } from '../audit-event';
 import { Redactor } from '../redaction/redactor';
-import { PAYLOAD_TEXT, sealEntry } from '../sealing/seal';
+import { payloadTextOf, sealEntry } from '../sealing/seal';
 import { toAuditLogRow } from '../../typeorm/audit-log.mapper';
 import { buildEntry } from './audit-entry.builder';
 
@@ -71,7 +71,7 @@ describe('stored bytes of the HTTP benchmark entry (pinned)', () => {
       let head: ChainHead | null = null;
       for (const expected of HASHES) {
         const entry = buildEntry(benchEvent(), 'pin', redactor);
-        expect(entry[PAYLOAD_TEXT]).toBe(PAYLOAD);
+        expect(payloadTextOf(entry)).toBe(PAYLOAD);
         const { sealed, head: next } = sealEntry(entry, head);
         head = next;
         expect(sealed.hash).toBe(expected);

@@ -1,4 +1,4 @@
-import { PAYLOAD_TEXT } from '../../core/sealing/seal';
+import { attachPayloadText, payloadTextOf } from '../../core/sealing/seal';
 import type { AuditWriterStats, BuiltAuditEntry } from '../../core/writer/audit-writer';
 import type { AuditStorageOptions } from '../../typeorm/audit-storage.options';
 import type { AuditCheckpointOptions } from '../audit.options';
@@ -58,7 +58,7 @@ export function packEntry(entry: BuiltAuditEntry, waiterId: number, out: EntrySl
     entry.resource,
     entry.subjectId,
     entry.requestId,
-    entry[PAYLOAD_TEXT] ?? null,
+    payloadTextOf(entry) ?? null,
     waiterId,
   );
 }
@@ -91,6 +91,6 @@ export function unpackEntry(slots: readonly EntrySlot[], offset: number, chainId
       parsed = value;
     },
   });
-  Object.defineProperty(entry, PAYLOAD_TEXT, { value: text, enumerable: false });
+  attachPayloadText(entry, text);
   return { entry, waiterId: slots[offset + 9] as number };
 }
