@@ -8,12 +8,29 @@ import type { AuditLogEntity } from './audit-log.entity';
 /** The only timestamp form that survives timestamptz(3) and TEXT columns unchanged. */
 const ISO_MILLIS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** The date and time up to the second (19 characters) of the last `ts` that Date.parse accepted. */
+let lastAcceptedSecond = '';
+
+/**
+ * `ISO_MILLIS_UTC.test(ts) && !Number.isNaN(Date.parse(ts))`. Date.parse cost ~2 400 instructions
+ * per row, and whether it accepts a text of this form depends only on its first 19 characters
+ * (the pattern fixes the rest: three digits of milliseconds and `Z`): a `ts` within the same
+ * second as the last one accepted is accepted without it. Property-tested against that expression.
+ */
+export function isStorableTimestamp(ts: string): boolean {
+  if (!ISO_MILLIS_UTC.test(ts)) return false;
+  if (lastAcceptedSecond !== '' && typeof ts === 'string' && ts.startsWith(lastAcceptedSecond)) return true;
+  if (Number.isNaN(Date.parse(ts))) return false;
+  lastAcceptedSecond = ts.slice(0, 19);
+  return true;
+}
+
 /**
  * A sealed entry as a row. Rejects a timestamp that the database would normalize (a different
  * string reads back, so the entry would fail verification although nobody touched it).
  */
 export function toAuditLogRow(entry: SealedEntry): AuditLogEntity {
-  if (!ISO_MILLIS_UTC.test(entry.ts) || Number.isNaN(Date.parse(entry.ts))) {
+  if (!isStorableTimestamp(entry.ts)) {
     throw new TypeError(
       `Audit entry ${entry.chainId}#${entry.seq}: ts "${entry.ts}" is not an ISO-8601 UTC timestamp with milliseconds ` +
         '(YYYY-MM-DDTHH:mm:ss.sssZ, as Date.prototype.toISOString() prints it).',
