@@ -289,13 +289,36 @@ describe('computeEntryHash (one-shot over a reused buffer) and computeStoredEntr
       fc.jsonValue().map((value) => canonicalize(value !== null && typeof value === 'object' && !Array.isArray(value) ? value : { value })),
       fc.nat({ max: 20_000 }).map((n) => canonicalize({ big: 'é'.repeat(n) })),
     );
-    const prevHash = fc.oneof(fc.constant(GENESIS_HASH), fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')), fc.constantFrom('zz', '', 'ABCD'.repeat(16), `${'a'.repeat(63)}g`));
+    const prevHash = fc.oneof(
+      fc.constant(GENESIS_HASH),
+      fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')),
+      fc.constantFrom('zz', '', 'ABCD'.repeat(16), 'aB'.repeat(32), `${'a'.repeat(63)}g`, `${'0'.repeat(31)}é${'0'.repeat(32)}`, `${'f'.repeat(40)} ${'f'.repeat(23)}`, `${'1'.repeat(62)}\u0661\u0662`, `${'a'.repeat(64)}0`),
+      // 64 characters, mostly hex digits of either case, sometimes one that is not (Buffer stops at it).
+      fc.array(fc.constantFrom(...'0123456789abcdefABCDEF', 'g', '/', ':', '@', '`', 'G', '\u0100'), { minLength: 64, maxLength: 64 }).map((chars) => chars.join('')),
+    );
     fc.assert(
       fc.property(prevHash, text, nullable, nullable, text, text, payload, nullable, nullable, integer, nullable, text, integer, (prev, action, actorId, actorType, chainId, outcome, p, requestId, resource, seq, subjectId, ts, v) => {
         const entry: AuditEntry = { v: v as 1, chainId, seq, ts, action, outcome: outcome as AuditEntry['outcome'], actorId, actorType, resource, subjectId, requestId, payload: JSON.parse(p) as AuditEntry['payload'] };
         expect(hashStoredEntry(prev, action, actorId, actorType, chainId, outcome, p, requestId, resource, seq, subjectId, ts, v)).toBe(reference(entry, prev));
       }),
       { numRuns: 3000, seed: 20261126 },
+    );
+  });
+
+  it('hashStoredEntry with plain header fields decodes prevHash as Buffer does, digit by digit, for any 64 characters', () => {
+    const entry: AuditEntry = { v: 1, chainId: 'c', seq: 7, ts: '2025-01-02T03:04:05.678Z', action: 'a', outcome: 'success', actorId: null, actorType: null, resource: 'r', subjectId: null, requestId: 'q', payload: { b: 1 } };
+    const hex = fc.oneof(
+      fc.array(fc.constantFrom(...'0123456789abcdefABCDEF'), { minLength: 64, maxLength: 64 }).map((chars) => chars.join('')),
+      fc.tuple(fc.array(fc.constantFrom(...'0123456789abcdefABCDEF'), { minLength: 64, maxLength: 64 }), fc.nat({ max: 63 }), fc.constantFrom('g', 'G', '/', ':', '@', '`', ' ', 'é', '\u0661', '\u0100', '\ud800')).map(([chars, at, bad]) => {
+        chars[at] = bad;
+        return chars.join('');
+      }),
+    );
+    fc.assert(
+      fc.property(hex, (prev) => {
+        expect(hashStoredEntry(prev, entry.action, null, null, entry.chainId, entry.outcome, '{"b":1}', entry.requestId, entry.resource, entry.seq, null, entry.ts, 1)).toBe(reference(entry, prev));
+      }),
+      { numRuns: 2000, seed: 20261127 },
     );
   });
 
