@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { commandCpuUs, median, procCpuUs, ratio, table } from '../lib/bench-report';
+import { commandCpu, cpuSince, median, procCpuUs, ratio, table } from '../lib/bench-report';
 
 export interface HttpBenchOptions {
   /** Seconds per measured round. */
@@ -91,7 +91,7 @@ async function load(server: Running, seconds: number, connections: number): Prom
   const pid = server.child.pid ?? 0;
   const cpuBefore = procCpuUs(pid);
   const mainBefore = procCpuUs(pid, pid);
-  const dbBefore = commandCpuUs('postgres');
+  const dbBefore = commandCpu('postgres');
   const loadBefore = process.cpuUsage();
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}/patients`,
@@ -111,7 +111,7 @@ async function load(server: Running, seconds: number, connections: number): Prom
     // of the same server, and `stats()` below drains it: across rounds the figure evens out.
     cpuPerRequest: (procCpuUs(pid) - cpuBefore) / Math.max(1, result.requests.total),
     mainCpuPerRequest: (procCpuUs(pid, pid) - mainBefore) / Math.max(1, result.requests.total),
-    dbCpuPerRequest: (commandCpuUs('postgres') - dbBefore) / Math.max(1, result.requests.total),
+    dbCpuPerRequest: cpuSince('postgres', dbBefore) / Math.max(1, result.requests.total),
     loadCpuPerRequest: ((load) => (load.user + load.system) / Math.max(1, result.requests.total))(process.cpuUsage(loadBefore)),
   };
 }
@@ -178,7 +178,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
     const baseRounds = results.get(options.variants[0] ?? 'none') ?? [];
     const base = median(baseRounds.map((r) => r.rps));
     const baseCpu = median(baseRounds.map((r) => r.cpuPerRequest));
-    const machineCpu = (r: RoundResult): number => r.cpuPerRequest + (Number.isFinite(r.dbCpuPerRequest) ? r.dbCpuPerRequest : 0) + r.loadCpuPerRequest;
+    const machineCpu = (r: RoundResult): number => r.cpuPerRequest + r.dbCpuPerRequest + r.loadCpuPerRequest;
     const baseMachine = median(baseRounds.map(machineCpu));
     const cpuPerRequest = new Map<string, number>();
     const rows = options.variants.map((variant) => {

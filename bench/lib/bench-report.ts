@@ -44,17 +44,16 @@ export function procCpuUs(pid: number, thread?: number): number {
 }
 
 /**
- * CPU time (user + system) in µs of every process whose command name is `comm` (e.g. all of
- * PostgreSQL's processes: the server and its backends), from Linux /proc; NaN elsewhere. A process
- * that exits between two readings takes its time with it: compare readings of long-lived ones.
+ * CPU time (user + system) in µs of each process whose command name is `comm` (e.g. PostgreSQL's
+ * server and backends), by pid, from Linux /proc; empty elsewhere. See {@link cpuSince}.
  */
-export function commandCpuUs(comm: string): number {
-  let total = 0;
+export function commandCpu(comm: string): Map<number, number> {
+  const out = new Map<number, number>();
   let names: string[];
   try {
     names = readdirSync('/proc');
   } catch {
-    return Number.NaN;
+    return out;
   }
   for (const name of names) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
@@ -64,7 +63,18 @@ export function commandCpuUs(comm: string): number {
       continue;
     }
     const us = procCpuUs(Number(name));
-    if (Number.isFinite(us)) total += us;
+    if (Number.isFinite(us)) out.set(Number(name), us);
   }
+  return out;
+}
+
+/**
+ * CPU µs the processes of `comm` spent since `before` (a {@link commandCpu} reading): each process
+ * present in both readings counts its difference, one started since counts all of its time, one
+ * that exited since is left out (its last part is lost, rather than its whole past subtracted).
+ */
+export function cpuSince(comm: string, before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, us] of commandCpu(comm)) total += us - (before.get(pid) ?? 0);
   return total;
 }
