@@ -8,7 +8,6 @@ import {
   STORED_PAYLOAD_TEXT,
   attachPayloadText,
   payloadTextOf,
-  type WithPayloadText,
   canonicalStoredPayload,
   computeEntryHash,
   computeStoredEntryHash,
@@ -343,7 +342,7 @@ describe('computeEntryHash (one-shot over a reused buffer) and computeStoredEntr
 
 describe('sealEntry: the sealed object', () => {
   /** sealEntry before the plain-payload shortcut (the reference): `payload` always copied by its descriptor. */
-  function sealEntryBefore(entry: Omit<AuditEntry, 'seq'> & WithPayloadText, head: ChainHead | null): { sealed: unknown; head: ChainHead } {
+  function sealEntryBefore(entry: Omit<AuditEntry, 'seq'>, head: ChainHead | null): { sealed: unknown; head: ChainHead } {
     const seq = head ? head.seq + 1 : 1;
     const prevHash = head ? head.hash : GENESIS_HASH;
     const payloadText = payloadTextOf(entry) ?? canonicalize(entry.payload);
@@ -389,7 +388,7 @@ describe('sealEntry: the sealed object', () => {
     fc.assert(
       fc.property(payloadValue, how, fc.boolean(), head, (value, property, withText, start) => {
         // One entry per call: sealEntry and the reference each get their own, built alike.
-        const make = (): { entry: Omit<AuditEntry, 'seq'> & WithPayloadText; reads: () => number } => {
+        const make = (): { entry: Omit<AuditEntry, 'seq'>; reads: () => number } => {
           let reads = 0;
           const entry = { v: 1 as const, chainId: 'c', ts: '2025-01-02T03:04:05.678Z', action: 'a', outcome: 'success' as const, actorId: null, actorType: null, resource: 'r', subjectId: null, requestId: 'q', payload: value as AuditEntry['payload'] };
           if (property.kind === 'data') Object.defineProperty(entry, 'payload', { value, writable: property.writable, enumerable: property.enumerable, configurable: property.configurable });

@@ -83,9 +83,6 @@ export function payloadTextOf(entry: object): string | undefined {
   return PayloadTextSlot.of(entry);
 }
 
-/** An entry that may carry its canonical payload text (see {@link payloadTextOf}). */
-export type WithPayloadText = object;
-
 /**
  * On an entry read back from a store: the payload column's text exactly as stored, which
  * `payload` was parsed from. Unlike {@link payloadTextOf} nothing vouches that it is canonical: a
@@ -410,7 +407,7 @@ function putInteger(bytes: Uint8Array, at: number, value: number): number {
  * sealed entry carries the canonical payload text it was hashed over ({@link payloadTextOf}).
  */
 export function sealEntry(
-  entry: Omit<AuditEntry, 'seq'> & WithPayloadText,
+  entry: Omit<AuditEntry, 'seq'>,
   head: ChainHead | null,
 ): { sealed: SealedEntry; head: ChainHead } {
   const seq = head ? head.seq + 1 : 1;

@@ -3,7 +3,7 @@ import { RedactionTrace } from '../redaction/redaction-report';
 import type { Redactor } from '../redaction/redactor';
 import { canonicalize } from '../sealing/canonical-json';
 import { serializeCanonical } from '../sealing/rfc8785';
-import { attachPayloadText, jsonString, type WithPayloadText } from '../sealing/seal';
+import { attachPayloadText, jsonString } from '../sealing/seal';
 
 /**
  * Turns a captured event into the hashed form (without `seq`): the only place where captured
@@ -30,7 +30,7 @@ export function buildEntry(
   chainId: string,
   redactor: Redactor,
   options: BuildEntryOptions = {},
-): Omit<AuditEntry, 'seq'> & WithPayloadText {
+): Omit<AuditEntry, 'seq'> {
   const payload: JsonObject = {};
   // The notes of every redaction below, in order: the stored object is built once at the end, from a
   // cache when an earlier entry made the same notes (see RedactionTrace). Same content as a Map report.
@@ -79,7 +79,7 @@ export function buildEntry(
   const payloadText = capPayload(payload, options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES, canonicalPayload(payload));
 
   const ts = isoTimestamp(event.timestamp);
-  const entry: Omit<AuditEntry, 'seq'> & WithPayloadText = {
+  const entry: Omit<AuditEntry, 'seq'> = {
     v: 1,
     chainId,
     ts,

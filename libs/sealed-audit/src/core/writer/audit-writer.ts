@@ -3,7 +3,7 @@ import type { AuditEntry, AuditEvent, ChainHead, SealedEntry } from '../audit-ev
 import { ChainConflictError, type AuditStore } from '../audit-store.interface';
 import type { Redactor } from '../redaction/redactor';
 import { canonicalize } from '../sealing/canonical-json';
-import { GENESIS_HASH, attachPayloadText, hashedForm, payloadTextOf, sealEntry, type WithPayloadText } from '../sealing/seal';
+import { GENESIS_HASH, attachPayloadText, hashedForm, payloadTextOf, sealEntry } from '../sealing/seal';
 import { buildEntry } from './audit-entry.builder';
 import { consoleAuditLogger, type AuditLogger } from './audit-logger';
 import { AuditSpool, type AuditSpoolOptions, type SpoolSegment } from './audit-spool';
@@ -135,7 +135,7 @@ interface Waiter {
 }
 
 /** An entry built (redacted) elsewhere, e.g. on the thread that captured it (see `enqueueEntry`). */
-export type BuiltAuditEntry = Omit<AuditEntry, 'seq'> & WithPayloadText;
+export type BuiltAuditEntry = Omit<AuditEntry, 'seq'>;
 
 interface QueuedEvent {
   /** The captured event, redacted when its batch is sealed; or `entry`, already built. */
