@@ -37,6 +37,7 @@ async function main(): Promise<void> {
         'none',
         'none-als',
         'pino',
+        'minimal-postgres',
         'sqlite',
         'postgres',
         'postgres-sync',

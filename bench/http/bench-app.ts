@@ -16,10 +16,15 @@
  *   nest-guard   a global guard that passes, no auditing: the floor of Nest's guard pipeline alone
  *   sqlite-nocontext-unaudited  the module loaded, the endpoint not audited: what every request pays
  *                  (request hook, global guard, Nest's interceptor pipeline) before any entry is made
+ *   minimal-postgres  no sealed-audit: a hand-written audit log doing the least any log with the
+ *                  issue's guarantees must do per request, at the end of the response as pino-http
+ *                  does (see minimalAuditLog): the floor of the HTTP target that no implementation of
+ *                  redaction, chaining and PostgreSQL storage goes below on this machine
  * Prints `listening <port>` when ready.
  */
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { hash, randomUUID } from 'node:crypto';
 import {
   Body,
   Controller,
@@ -38,6 +43,7 @@ import {
 import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Client } from 'pg';
 import { AuditModule, AuditService, Audited, PiiField } from 'sealed-audit';
 
 class CreatePatientDto {
@@ -122,6 +128,7 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
   switch (variant) {
     case 'none':
     case 'none-als':
+    case 'minimal-postgres':
       return [];
     case 'nest-enhancers':
       return [{ module: NoopEnhancersModule }];
@@ -157,8 +164,100 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
         }),
       ];
     default:
-      throw new Error(`unknown BENCH_VARIANT "${name}" (none, nest-enhancers, nest-guard, pino, sqlite, postgres, postgres-sync, with -nocontext, -thread and -nocontext-unaudited)`);
+      throw new Error(`unknown BENCH_VARIANT "${name}" (none, none-als, minimal-postgres, nest-enhancers, nest-guard, pino, sqlite, postgres, postgres-sync, with -nocontext, -thread and -nocontext-unaudited)`);
   }
+}
+
+/** The columns and indexes of sealed-audit's PostgreSQL table, without its triggers. */
+const MINIMAL_TABLE = [
+  `CREATE TABLE minimal_audit_log (
+  chain_id varchar(64) COLLATE "C" NOT NULL, seq bigint NOT NULL, v smallint NOT NULL, ts timestamptz(3) NOT NULL,
+  action varchar(128) NOT NULL, outcome varchar(16) NOT NULL, actor_id varchar(256), actor_type varchar(64),
+  resource varchar(128), subject_id varchar(256), request_id varchar(128), payload text NOT NULL,
+  prev_hash char(64) NOT NULL, hash char(64) NOT NULL, PRIMARY KEY (chain_id, seq))`,
+  'CREATE INDEX ON minimal_audit_log (ts)',
+  'CREATE INDEX ON minimal_audit_log (actor_id)',
+  'CREATE INDEX ON minimal_audit_log (subject_id)',
+  'CREATE INDEX ON minimal_audit_log (action)',
+];
+const MINIMAL_COLUMNS = 14;
+const MINIMAL_BATCH = 100;
+const REDACTED = '[REDACTED]';
+
+interface MinimalRequest {
+  method: string;
+  body?: Record<string, unknown>;
+  headers: Record<string, unknown>;
+  route?: { path?: string };
+  socket: { remoteAddress?: string };
+}
+
+/**
+ * The `minimal-postgres` variant: the least per request that an audit log with the issue's
+ * guarantees must do, written by hand with nothing general in it, as an Express middleware that
+ * acts on the response's 'finish' (as pino-http does). Per request: one event object; its payload
+ * serialized once by JSON.stringify with the PII fields replaced by a constant and the
+ * authorization header dropped (the redaction target's own floor is JSON.stringify); one SHA-256
+ * (node:crypto, one shot) over the previous hash and the payload; one row of the same 14 columns
+ * into the same table and indexes, without triggers, by one prepared 100-row INSERT per batch
+ * (one in flight, as the writer does). No masks, no HMAC pseudonyms, no detectors, no canonical
+ * JSON, no report, no checkpoints, no request context, no guard: everything sealed-audit does
+ * beyond this is above this variant's cost.
+ */
+async function minimalAuditLog(): Promise<(req: MinimalRequest, res: { statusCode: number; once(event: 'finish', listener: () => void): unknown }, next: () => void) => void> {
+  const client = new Client({ connectionString: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+  await client.connect();
+  await client.query('DROP TABLE IF EXISTS minimal_audit_log');
+  for (const statement of MINIMAL_TABLE) await client.query(statement);
+  const placeholders = (rows: number): string =>
+    Array.from({ length: rows }, (_, row) => `(${Array.from({ length: MINIMAL_COLUMNS }, (_, column) => `$${row * MINIMAL_COLUMNS + column + 1}`).join(',')})`).join(',');
+  const fullInsert = `INSERT INTO minimal_audit_log VALUES ${placeholders(MINIMAL_BATCH)}`;
+  const chainId = `minimal-${process.pid}`;
+  let seq = 0;
+  let prevHash = '0'.repeat(64);
+  let pending: unknown[] = [];
+  let flushing = false;
+  const flush = (): void => {
+    if (flushing || pending.length === 0) return;
+    const values = pending.length > MINIMAL_BATCH * MINIMAL_COLUMNS ? pending.splice(0, MINIMAL_BATCH * MINIMAL_COLUMNS) : pending;
+    if (values === pending) pending = [];
+    const rows = values.length / MINIMAL_COLUMNS;
+    const query = rows === MINIMAL_BATCH ? { name: 'minimal_insert', text: fullInsert, values } : { text: `INSERT INTO minimal_audit_log VALUES ${placeholders(rows)}`, values };
+    flushing = true;
+    client.query(query).then(
+      () => {
+        flushing = false;
+        if (pending.length >= MINIMAL_BATCH * MINIMAL_COLUMNS) flush();
+        else if (pending.length > 0) setImmediate(flush);
+      },
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  return (req, res, next) => {
+    res.once('finish', () => {
+      const body = req.body ?? {};
+      const headers = { ...req.headers };
+      delete headers.authorization;
+      const timestamp = new Date().toISOString();
+      const requestId = randomUUID();
+      const action = 'patient.create';
+      const outcome = res.statusCode < 400 ? 'success' : 'failure';
+      const payload = JSON.stringify({
+        http: { method: req.method, route: req.route?.path ?? '(unmatched)', status: res.statusCode, ip: req.socket.remoteAddress },
+        request: { body: { ...body, fullName: REDACTED, email: REDACTED, phone: REDACTED, ssn: REDACTED, notes: REDACTED }, headers },
+      });
+      const entryHash = hash('sha256', `${prevHash}${payload}`, 'hex');
+      pending.push(chainId, seq, 1, timestamp, action, outcome, null, null, 'patient', null, requestId, payload, prevHash, entryHash);
+      seq += 1;
+      prevHash = entryHash;
+      if (pending.length >= MINIMAL_BATCH * MINIMAL_COLUMNS) flush();
+      else if (pending.length === MINIMAL_COLUMNS) setImmediate(flush);
+    });
+    next();
+  };
 }
 
 async function main(): Promise<void> {
@@ -175,6 +274,7 @@ async function main(): Promise<void> {
     const storage = new AsyncLocalStorage<object>();
     app.use((req: object, _res: unknown, next: () => void) => storage.run(req, next));
   }
+  if (variant === 'minimal-postgres') app.use(await minimalAuditLog());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true }));
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');

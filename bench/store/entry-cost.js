@@ -22,6 +22,11 @@
  *                 parameters (prepareValue + pg-protocol serialize.bind, what a prepared
  *                 statement's execution serializes); N is rounded up to whole batches
  *   all           build + seal + rows
+ *   minimal       what the HTTP benchmark's `minimal-postgres` variant (bench/http/bench-app.ts) does
+ *                 per entry instead: JSON.stringify of the event with the PII fields replaced by a
+ *                 constant, one SHA-256 (crypto.hash) over the previous hash and that text, its 14
+ *                 values into the parameter array and pg's Bind message per 100: `all` − `minimal` is
+ *                 what sealed-audit's redaction, report and canonical sealing add per entry
  *
  * The event is the one the HTTP benchmark captures (bench/http/bench-app.ts, POST /patients, the
  * body autocannon sends in bench/http/run-http.ts, parsed per request, `bodyType` the validated
@@ -32,6 +37,7 @@
 require('reflect-metadata');
 const path = require('node:path');
 const http = require('node:http');
+const crypto = require('node:crypto');
 
 const libDir = process.env.SEALED_AUDIT_LIB || path.resolve(__dirname, '../../dist/libs/sealed-audit');
 const lib = require(libDir);
@@ -130,7 +136,31 @@ function appendRows(sealed) {
   return serialize.bind({ statement: 'sealed_audit_insert_100', values: params, valueMapper: (value) => prepareValue(value) });
 }
 
+const REDACTED = '[REDACTED]';
+let minimalPrev = '0'.repeat(64);
+let minimalSeq = 0;
+
+/** The `minimal-postgres` variant's per-entry work (bench/http/bench-app.ts), from the same event. */
+function minimalEntry(e, state) {
+  const headers = { ...e.request.headers };
+  delete headers.authorization;
+  const body = e.request.body;
+  const payload = JSON.stringify({
+    http: { method: e.http.method, route: e.http.route, status: e.http.status, ip: e.http.ip },
+    request: { body: { ...body, fullName: REDACTED, email: REDACTED, phone: REDACTED, ssn: REDACTED, notes: REDACTED }, headers },
+  });
+  const entryHash = crypto.hash('sha256', `${minimalPrev}${payload}`, 'hex');
+  state.minimal.push('minimal', minimalSeq, 1, new Date().toISOString(), 'patient.create', 'success', null, null, 'patient', null, crypto.randomUUID(), payload, minimalPrev, entryHash);
+  minimalSeq += 1;
+  minimalPrev = entryHash;
+  if (state.minimal.length === 1400) {
+    serialize.bind({ statement: 'minimal_insert', values: state.minimal, valueMapper: (value) => prepareValue(value) });
+    state.minimal = [];
+  }
+}
+
 const stages = {
+  minimal: (e, _entry, state) => minimalEntry(e, state),
   'capture-base': () => requestPair(),
   capture: () => captureOne(),
   build: (e) => buildEntry(e, 'bench', redactor),
@@ -174,7 +204,7 @@ function main() {
   if (!(stage in stages) && stage !== 'rows') throw new Error(`unknown stage ${stage}`);
   const e = event();
   const entry = buildEntry(e, 'bench', redactor);
-  const state = { head: null, batch: [], sealedBatch: [] };
+  const state = { head: null, batch: [], sealedBatch: [], minimal: [] };
   let head = null;
   for (let i = 0; i < 100; i += 1) {
     const result = sealEntry(buildEntry(event(), 'bench', redactor), head);
