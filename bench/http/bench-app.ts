@@ -16,10 +16,10 @@
  *   nest-guard   a global guard that passes, no auditing: the floor of Nest's guard pipeline alone
  *   sqlite-nocontext-unaudited  the module loaded, the endpoint not audited: what every request pays
  *                  (request hook, global guard, Nest's interceptor pipeline) before any entry is made
- *   minimal-postgres  no sealed-audit: a hand-written audit log doing the least any log with the
- *                  issue's guarantees must do per request, at the end of the response as pino-http
- *                  does (see minimalAuditLog): the floor of the HTTP target that no implementation of
- *                  redaction, chaining and PostgreSQL storage goes below on this machine
+ *   minimal-postgres  no sealed-audit: a hand-written audit log doing the least a redacted,
+ *                  hash-chained log in PostgreSQL must do per request, at the end of the response as
+ *                  pino-http does (see minimalAuditLog): a floor for the HTTP target, what any
+ *                  implementation of these guarantees pays at least
  * Prints `listening <port>` when ready.
  */
 import 'reflect-metadata';
@@ -193,8 +193,8 @@ interface MinimalRequest {
 }
 
 /**
- * The `minimal-postgres` variant: the least per request that an audit log with the issue's
- * guarantees must do, written by hand with nothing general in it, as an Express middleware that
+ * The `minimal-postgres` variant: the least per request that a redacted, hash-chained audit log
+ * in PostgreSQL must do, written by hand with nothing general in it, as an Express middleware that
  * acts on the response's 'finish' (as pino-http does). Per request: one event object; its payload
  * serialized once by JSON.stringify with the PII fields replaced by a constant and the
  * authorization header dropped (the redaction target's own floor is JSON.stringify); one SHA-256
