@@ -100,7 +100,7 @@ export function httpBudgetSection(cpu: ReadonlyMap<string, number>, floors: Entr
     rows.push(['floor of any implementation: `minimal-postgres` (a hand-written minimal audit log) − `none`', fmt(minimal), bound(none, minimal), '']);
     lines.push(
       minimal > budget
-        ? `${what} adds ${fmt(minimal)} µs here, more than the ${fmt(budget)} µs budget: no implementation of these guarantees reaches ${target}× on this machine (best ${bound(none, minimal)}).`
+        ? `${what} adds ${fmt(minimal)} µs here, more than the ${fmt(budget)} µs budget: by CPU time, no implementation of these guarantees reaches ${target}× on this machine (best ${bound(none, minimal)}).`
         : `${what} adds ${fmt(minimal)} µs here: ${fmt(budget - minimal)} µs of the ${fmt(budget)} µs budget are left for everything sealed-audit does beyond it (hooks that see denied requests, masks, HMAC pseudonyms, detectors, the redaction report, RFC 8785 sealing, the writer).`,
     );
     if (context !== undefined) {
@@ -108,7 +108,7 @@ export function httpBudgetSection(cpu: ReadonlyMap<string, number>, floors: Entr
       rows.push(['floor of any implementation with a request context: `minimal-postgres` + the request context', fmt(withContext), bound(none, withContext), '']);
       lines.push(
         withContext > budget
-          ? `With a request context (the default, how \`AuditService.record()\` finds its request) the floor is ${fmt(withContext)} µs, over the budget: no implementation with one reaches ${target}× here (best ${bound(none, withContext)}).`
+          ? `With a request context (the default, how \`AuditService.record()\` finds its request) the floor is ${fmt(withContext)} µs, over the budget: by CPU time, no implementation with one reaches ${target}× here (best ${bound(none, withContext)}).`
           : `With a request context the floor is ${fmt(withContext)} µs, inside the budget.`,
       );
     }
