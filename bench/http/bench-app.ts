@@ -44,7 +44,7 @@ import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Client } from 'pg';
-import { AuditModule, AuditService, Audited, PiiField } from 'sealed-audit';
+import { AUDIT_ENTRY_MAX_LENGTHS, AuditModule, AuditService, Audited, PiiField } from 'sealed-audit';
 
 class CreatePatientDto {
   @PiiField({ strategy: 'mask', kind: 'name' }) @IsString() @MaxLength(200) fullName!: string;
@@ -168,12 +168,13 @@ async function variantImports(name: string): Promise<DynamicModule[]> {
   }
 }
 
-/** The columns and indexes of sealed-audit's PostgreSQL table, without its triggers. */
+const L = AUDIT_ENTRY_MAX_LENGTHS;
+/** The columns (sealed-audit's lengths) and indexes of sealed-audit's PostgreSQL table, without its triggers. */
 const MINIMAL_TABLE = [
   `CREATE TABLE minimal_audit_log (
-  chain_id varchar(64) COLLATE "C" NOT NULL, seq bigint NOT NULL, v smallint NOT NULL, ts timestamptz(3) NOT NULL,
-  action varchar(128) NOT NULL, outcome varchar(16) NOT NULL, actor_id varchar(256), actor_type varchar(64),
-  resource varchar(128), subject_id varchar(256), request_id varchar(128), payload text NOT NULL,
+  chain_id varchar(${L.chainId}) COLLATE "C" NOT NULL, seq bigint NOT NULL, v smallint NOT NULL, ts timestamptz(3) NOT NULL,
+  action varchar(${L.action}) NOT NULL, outcome varchar(${L.outcome}) NOT NULL, actor_id varchar(${L.actorId}), actor_type varchar(${L.actorType}),
+  resource varchar(${L.resource}), subject_id varchar(${L.subjectId}), request_id varchar(${L.requestId}), payload text NOT NULL,
   prev_hash char(64) NOT NULL, hash char(64) NOT NULL, PRIMARY KEY (chain_id, seq))`,
   'CREATE INDEX ON minimal_audit_log (ts)',
   'CREATE INDEX ON minimal_audit_log (actor_id)',
